@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md and .ci/run run it: unit tests (no fixture needed) while the
+# real-dump fixtures build in the background, then the integration tests on those dumps.
+# Needs root on a fresh Debian 12 machine: it apt-get installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source protocol-tests/fixtures/lib.sh
+
+need_packages openjdk-17-jdk-headless maven
+
+fixture_log=$(mktemp -t kdump-bridge-fixtures.XXXXXX)
+log "building fixtures in the background (log: $fixture_log)"
+bash protocol-tests/fixtures/build-x86_64.sh > "$fixture_log" 2>&1 &
+fixtures=$!
+
+log "unit tests"
+unit_status=0
+mvn -B -ntp package || unit_status=$?
+
+fixture_status=0
+wait $fixtures || fixture_status=$?
+cat "$fixture_log" >&2
+[ $unit_status -eq 0 ] || die "unit tests failed"
+[ $fixture_status -eq 0 ] || die "the fixture build failed (log above)"
+
+log "integration tests on the real dumps in $FIXTURES"
+KDUMP_BRIDGE_FIXTURES=$FIXTURES mvn -B -ntp -DskipUnitTests=true verify
