@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source protocol-tests/fixtures/lib.sh
 
-need_packages openjdk-17-jdk-headless maven
+# gdb and lldb are the real clients of the protocol tests.
+need_packages openjdk-17-jdk-headless maven gdb lldb
 
 fixture_log=$(mktemp -t kdump-bridge-fixtures.XXXXXX)
 log "building fixtures in the background (log: $fixture_log)"
