@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The real gdb (13 on Debian 12) and LLDB (14) against the server on a synthetic target, over
@@ -14,17 +13,8 @@ import org.junit.jupiter.api.Test;
  */
 class GdbClientIT {
 
-    private static GdbServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = GdbServer.start(new SyntheticTarget(), "127.0.0.1", 0);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final SyntheticServer server = new SyntheticServer();
 
     /** {@code line} with runs of spaces standing for gdb's column padding. */
     static void assertLine(String output, String line) {

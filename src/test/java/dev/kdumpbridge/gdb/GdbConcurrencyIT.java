@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Many gdb clients at once, each with its own selected thread: no one sees another's state. */
 class GdbConcurrencyIT {
@@ -16,17 +15,8 @@ class GdbConcurrencyIT {
     private static final int CLIENTS = 12;
     private static final String[] RIP = {"0xffffffff81000100", "0xffffffff81000010", "0xffffffff81002000"};
 
-    private static GdbServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = GdbServer.start(new SyntheticTarget(), "127.0.0.1", 0);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final SyntheticServer server = new SyntheticServer();
 
     @Test
     void clientsAtOnceGetTheSameAnswers() {

@@ -18,9 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bad clients on raw sockets (random bytes, bad checksums, oversized packets, connections cut
@@ -28,17 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class GdbRobustnessIT {
 
-    private static GdbServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = GdbServer.start(new SyntheticTarget(), "127.0.0.1", 0);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final SyntheticServer server = new SyntheticServer();
 
     private static String frame(String payload) {
         return "$" + payload + "#" + String.format("%02x",
