@@ -19,6 +19,15 @@ interface ByteSource extends Closeable {
     long size();
 
     /**
+     * Bytes the source really holds. For a file, its size. For a flattened stream, only what its
+     * records carry: one record's offset can put the end of the file it stands for a petabyte
+     * out, so sizes that decide how much is scanned or indexed are checked against this too.
+     */
+    default long storedBytes() {
+        return size();
+    }
+
+    /**
      * Reads from {@code pos} until {@code dst} is full or the source ends.
      *
      * @return the number of bytes read, less than requested only at the end of the source

@@ -134,10 +134,10 @@ public final class Dumps {
         if (Bytes.startsWith(head, ElfCore.MAGIC)) {
             return Format.ELF;
         }
-        if (Bytes.startsWith(head, KdumpPart.SIGNATURE)) {
+        if (Bytes.startsWith(head, KdumpLayout.SIGNATURE)) {
             return Format.KDUMP;
         }
-        if (Bytes.startsWith(head, KdumpPart.LEGACY_SIGNATURE)) {
+        if (Bytes.startsWith(head, KdumpLayout.LEGACY_SIGNATURE)) {
             throw new DumpFormatException(file.name(), 0, "signature \"DISKDUMP\": the legacy "
                     + "diskdump format is not supported, only makedumpfile's kdump-compressed "
                     + "format (\"KDUMP   \")");
@@ -214,8 +214,8 @@ public final class Dumps {
         List<String> partWarnings = new ArrayList<>();
         try {
             FileSource file = FileSource.open(candidate);
-            ByteBuffer head = ByteBuffer.allocate(KdumpPart.SIGNATURE.length);
-            if (file.read(0, head) < head.capacity() || !Bytes.startsWith(head.flip(), KdumpPart.SIGNATURE)) {
+            ByteBuffer head = ByteBuffer.allocate(KdumpLayout.SIGNATURE.length);
+            if (file.read(0, head) < head.capacity() || !Bytes.startsWith(head.flip(), KdumpLayout.SIGNATURE)) {
                 file.close();
                 return null;
             }

@@ -37,6 +37,7 @@ final class FlattenedSource implements ByteSource {
     private final long[] filePos;
     private final int count;
     private final long size;
+    private final long stored;
     private final boolean complete;
 
     private FlattenedSource(FileSource file, long[] start, long[] end, long[] filePos, int count,
@@ -47,6 +48,11 @@ final class FlattenedSource implements ByteSource {
         this.filePos = filePos;
         this.count = count;
         this.size = count == 0 ? 0 : end[count - 1];
+        long payload = 0;
+        for (int i = 0; i < count; i++) {
+            payload += end[i] - start[i];
+        }
+        this.stored = payload;
         this.complete = complete;
     }
 
@@ -127,6 +133,12 @@ final class FlattenedSource implements ByteSource {
     @Override
     public long size() {
         return size;
+    }
+
+    /** The payload of the records, overlaps counted once. */
+    @Override
+    public long storedBytes() {
+        return stored;
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,16 +16,8 @@ import java.util.Optional;
  * caching, are {@link KdumpDump}'s.
  */
 final class KdumpPart implements Closeable {
-    static final byte[] SIGNATURE = "KDUMP   ".getBytes(StandardCharsets.US_ASCII);
-    static final byte[] LEGACY_SIGNATURE = "DISKDUMP".getBytes(StandardCharsets.US_ASCII);
-
-    /** sizeof(struct disk_dump_header) on LP64, without the unused tasks[] array. */
-    private static final int MAIN_HEADER_SIZE = 464;
-    /** sizeof(struct kdump_sub_header) on LP64. */
-    private static final int SUB_HEADER_SIZE = 104;
-    private static final int DESCRIPTOR_SIZE = 24;
     /** The newest layout we know; later versions are read as this one, with a warning. */
-    private static final int KNOWN_HEADER_VERSION = 6;
+    private static final int KNOWN_HEADER_VERSION = KdumpLayout.HEADER_VERSION;
     /** Versions grow by one per layout change; anything this large is not a version. */
     private static final int MAX_HEADER_VERSION = 1000;
     /** Page sizes of Linux architectures run from 4 KiB to 256 KiB (Hexagon); leave room. */
@@ -36,7 +27,6 @@ final class KdumpPart implements Closeable {
     private static final long MAX_PFNS = 1L << 40;
     /** VMCOREINFO_BYTES is one page; the kernel never writes more. */
     private static final long MAX_VMCOREINFO = 1 << 20;
-    private static final int UTS_FIELD = 65;
 
     private final ByteSource source;
     private final Path path;
@@ -81,24 +71,25 @@ final class KdumpPart implements Closeable {
     static KdumpPart open(ByteSource source, Path path, boolean flattened, boolean streamComplete,
             List<String> warnings) throws IOException {
         String name = source.name();
-        ByteBuffer main = source.readStruct(0, MAIN_HEADER_SIZE, ByteOrder.LITTLE_ENDIAN, "the kdump main header");
-        if (!Bytes.startsWith(main, SIGNATURE)) {
+        ByteBuffer main = source.readStruct(0, KdumpLayout.MAIN_HEADER_SIZE, ByteOrder.LITTLE_ENDIAN,
+                "the kdump main header");
+        if (!Bytes.startsWith(main, KdumpLayout.SIGNATURE)) {
             throw new DumpFormatException(name, 0, "signature is not \"KDUMP   \"");
         }
         ByteOrder order = byteOrder(main, name);
         main.order(order);
-        int version = main.getInt(8);
-        int blockSize = main.getInt(428);
-        int subHeaderBlocks = main.getInt(432);
-        long bitmapBlocks = Integer.toUnsignedLong(main.getInt(436));
+        int version = main.getInt(KdumpLayout.MAIN_VERSION);
+        int blockSize = main.getInt(KdumpLayout.MAIN_BLOCK_SIZE);
+        int subHeaderBlocks = main.getInt(KdumpLayout.MAIN_SUB_HDR_SIZE);
+        long bitmapBlocks = Integer.toUnsignedLong(main.getInt(KdumpLayout.MAIN_BITMAP_BLOCKS));
         long fileSize = source.size();
         if (version > KNOWN_HEADER_VERSION) {
-            warnings.add(name + ": offset 8: header_version " + version + " is newer than "
-                    + KNOWN_HEADER_VERSION + "; reading it as version " + KNOWN_HEADER_VERSION);
+            warnings.add(name + ": offset " + KdumpLayout.MAIN_VERSION + ": header_version " + version
+                    + " is newer than " + KNOWN_HEADER_VERSION + "; reading it as version " + KNOWN_HEADER_VERSION);
         }
         if (subHeaderBlocks < 0 || (version >= 1 && subHeaderBlocks == 0)
                 || (1L + subHeaderBlocks) * blockSize > fileSize) {
-            throw new DumpFormatException(name, 432, "sub_hdr_size " + subHeaderBlocks
+            throw new DumpFormatException(name, KdumpLayout.MAIN_SUB_HDR_SIZE, "sub_hdr_size " + subHeaderBlocks
                     + " blocks of " + blockSize + " bytes would need "
                     + Sizes.human((1L + Math.max(0, subHeaderBlocks)) * blockSize)
                     + " before the bitmaps, but the file is " + Sizes.human(fileSize)
@@ -107,43 +98,50 @@ final class KdumpPart implements Closeable {
         long bitmapOffset = (1L + subHeaderBlocks) * blockSize;
         long bitmapBytes = bitmapBlocks * blockSize;
         if (bitmapBytes > fileSize - bitmapOffset) {
-            throw new DumpFormatException(name, 436, "bitmap_blocks " + bitmapBlocks + " would need "
-                    + Sizes.human(bitmapBytes) + ", but the file is " + Sizes.human(fileSize));
+            throw new DumpFormatException(name, KdumpLayout.MAIN_BITMAP_BLOCKS, "bitmap_blocks " + bitmapBlocks
+                    + " would need " + Sizes.human(bitmapBytes) + ", but the file is " + Sizes.human(fileSize));
         }
         ByteBuffer sub = version >= 1
-                ? source.readStruct(blockSize, SUB_HEADER_SIZE, order, "the kdump sub header")
-                : ByteBuffer.allocate(SUB_HEADER_SIZE).order(order);
+                ? source.readStruct(blockSize, KdumpLayout.SUB_HEADER_SIZE, order, "the kdump sub header")
+                : ByteBuffer.allocate(KdumpLayout.SUB_HEADER_SIZE).order(order);
 
-        long maxMapnr = Integer.toUnsignedLong(main.getInt(440));
-        long maxMapnrAt = 440;
+        long maxMapnr = Integer.toUnsignedLong(main.getInt(KdumpLayout.MAIN_MAX_MAPNR));
+        long maxMapnrAt = KdumpLayout.MAIN_MAX_MAPNR;
         if (version >= 6) {
-            maxMapnr = sub.getLong(96);
-            maxMapnrAt = blockSize + 96L;
+            maxMapnr = sub.getLong(KdumpLayout.SUB_MAX_MAPNR_64);
+            maxMapnrAt = blockSize + (long) KdumpLayout.SUB_MAX_MAPNR_64;
         }
-        long oneBitmap = roundUp((maxMapnr + 7) >>> 3, blockSize);
+        long oneBitmap = KdumpLayout.bitmapBytes(maxMapnr, blockSize);
         if (maxMapnr <= 0 || maxMapnr > MAX_PFNS || oneBitmap > bitmapBytes) {
             throw new DumpFormatException(name, maxMapnrAt, "max_mapnr " + Long.toUnsignedString(maxMapnr)
                     + " needs a bitmap of " + (maxMapnr <= 0 || maxMapnr > MAX_PFNS ? "an impossible size"
                     : Sizes.human(oneBitmap)) + ", but bitmap_blocks " + bitmapBlocks + " holds "
                     + Sizes.human(bitmapBytes) + " for both bitmaps");
         }
+        // The bits themselves must be stored: in a flattened stream, a bitmap that lies in a gap
+        // between records reads as zeros, and would be scanned and indexed to its claimed end.
+        if ((maxMapnr + 7) >>> 3 > source.storedBytes()) {
+            throw new DumpFormatException(name, maxMapnrAt, "max_mapnr " + maxMapnr + " needs a bitmap of "
+                    + Sizes.human((maxMapnr + 7) >>> 3) + ", but the flattened stream holds only "
+                    + Sizes.human(source.storedBytes()) + " of the file it stands for");
+        }
         long bitmap2Offset;
         if (2 * oneBitmap <= bitmapBytes) {
             bitmap2Offset = bitmapOffset + bitmapBytes / 2;
         } else {
             // Very old diskdump layout: one bitmap says both "RAM" and "dumped" (crash does the same).
-            warnings.add(name + ": offset 436: bitmap_blocks " + bitmapBlocks
+            warnings.add(name + ": offset " + KdumpLayout.MAIN_BITMAP_BLOCKS + ": bitmap_blocks " + bitmapBlocks
                     + " holds only one bitmap; using it as both the RAM and the dumpable bitmap");
             bitmap2Offset = bitmapOffset;
         }
 
-        boolean split = version >= 2 && sub.getInt(12) != 0;
+        boolean split = version >= 2 && sub.getInt(KdumpLayout.SUB_SPLIT) != 0;
         long startPfn = 0;
         long endPfn = maxMapnr;
         if (split) {
-            int at = version >= 6 ? 80 : 16;
+            int at = version >= 6 ? KdumpLayout.SUB_START_PFN_64 : KdumpLayout.SUB_START_PFN;
             startPfn = sub.getLong(at);
-            endPfn = sub.getLong(at + 8);
+            endPfn = sub.getLong(version >= 6 ? KdumpLayout.SUB_END_PFN_64 : KdumpLayout.SUB_END_PFN);
             if (startPfn < 0 || startPfn > endPfn || endPfn > maxMapnr) {
                 throw new DumpFormatException(name, blockSize + (long) at, "split part covers pfn "
                         + Long.toUnsignedString(startPfn) + " to " + Long.toUnsignedString(endPfn)
@@ -151,21 +149,25 @@ final class KdumpPart implements Closeable {
             }
         }
 
-        KdumpHeader header = new KdumpHeader(version, utsname(main), main.getLong(408), main.getLong(416),
-                main.getInt(424), blockSize, subHeaderBlocks, bitmapBlocks, maxMapnr, main.getInt(460),
-                version >= 1 ? sub.getLong(0) : 0,
-                version >= 1 ? sub.getInt(8) : 0,
+        KdumpHeader header = new KdumpHeader(version, utsname(main), main.getLong(KdumpLayout.MAIN_TIMESTAMP_SEC),
+                main.getLong(KdumpLayout.MAIN_TIMESTAMP_USEC), main.getInt(KdumpLayout.MAIN_STATUS), blockSize,
+                subHeaderBlocks, bitmapBlocks, maxMapnr, main.getInt(KdumpLayout.MAIN_NR_CPUS),
+                version >= 1 ? sub.getLong(KdumpLayout.SUB_PHYS_BASE) : 0,
+                version >= 1 ? sub.getInt(KdumpLayout.SUB_DUMP_LEVEL) : 0,
                 split, startPfn, endPfn,
-                version >= 3 ? sub.getLong(32) : 0, version >= 3 ? sub.getLong(40) : 0,
-                version >= 4 ? sub.getLong(48) : 0, version >= 4 ? sub.getLong(56) : 0,
-                version >= 5 ? sub.getLong(64) : 0, version >= 5 ? sub.getLong(72) : 0);
+                version >= 3 ? sub.getLong(KdumpLayout.SUB_OFFSET_VMCOREINFO) : 0,
+                version >= 3 ? sub.getLong(KdumpLayout.SUB_SIZE_VMCOREINFO) : 0,
+                version >= 4 ? sub.getLong(KdumpLayout.SUB_OFFSET_NOTE) : 0,
+                version >= 4 ? sub.getLong(KdumpLayout.SUB_SIZE_NOTE) : 0,
+                version >= 5 ? sub.getLong(KdumpLayout.SUB_OFFSET_ERASEINFO) : 0,
+                version >= 5 ? sub.getLong(KdumpLayout.SUB_SIZE_ERASEINFO) : 0);
 
         byte[] noteBytes = optionalRegion(source, header.noteOffset(), header.noteSize(), Notes.MAX_NOTE_BYTES,
-                blockSize + 56L, "the ELF notes", warnings);
+                blockSize + (long) KdumpLayout.SUB_SIZE_NOTE, "the ELF notes", warnings);
         List<ElfNote> notes = new ArrayList<>();
         Notes.parse(ByteBuffer.wrap(noteBytes).order(order), header.noteOffset(), name, notes, warnings);
         byte[] vmcoreinfo = optionalRegion(source, header.vmcoreinfoOffset(), header.vmcoreinfoSize(),
-                MAX_VMCOREINFO, blockSize + 40L, "the VMCOREINFO text", warnings);
+                MAX_VMCOREINFO, blockSize + (long) KdumpLayout.SUB_SIZE_VMCOREINFO, "the VMCOREINFO text", warnings);
         Optional<VmcoreInfo> info = vmcoreinfo.length > 0
                 ? Optional.of(VmcoreInfo.parse(vmcoreinfo))
                 : VmcoreInfo.fromNotes(notes);
@@ -181,23 +183,24 @@ final class KdumpPart implements Closeable {
     private static ByteOrder byteOrder(ByteBuffer main, String name) throws DumpFormatException {
         for (ByteOrder order : List.of(ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN)) {
             ByteBuffer b = main.duplicate().order(order);
-            int blockSize = b.getInt(428);
-            int version = b.getInt(8);
+            int blockSize = b.getInt(KdumpLayout.MAIN_BLOCK_SIZE);
+            int version = b.getInt(KdumpLayout.MAIN_VERSION);
             if (Sizes.isPowerOfTwo(blockSize) && blockSize >= MIN_BLOCK_SIZE && blockSize <= MAX_BLOCK_SIZE
                     && version >= 0 && version <= MAX_HEADER_VERSION) {
                 return order;
             }
         }
         ByteBuffer le = main.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        throw new DumpFormatException(name, 428, "block_size " + le.getInt(428) + " with header_version "
-                + le.getInt(8) + ", expected a power of two from " + MIN_BLOCK_SIZE + " to " + MAX_BLOCK_SIZE
+        throw new DumpFormatException(name, KdumpLayout.MAIN_BLOCK_SIZE, "block_size "
+                + le.getInt(KdumpLayout.MAIN_BLOCK_SIZE) + " with header_version " + le.getInt(KdumpLayout.MAIN_VERSION)
+                + ", expected a power of two from " + MIN_BLOCK_SIZE + " to " + MAX_BLOCK_SIZE
                 + " and a version from 0 to " + MAX_HEADER_VERSION + " (in either byte order)");
     }
 
     private static KdumpHeader.Utsname utsname(ByteBuffer main) {
         String[] f = new String[6];
         for (int i = 0; i < f.length; i++) {
-            f[i] = Bytes.cString(main, 12 + i * UTS_FIELD, UTS_FIELD);
+            f[i] = Bytes.cString(main, KdumpLayout.MAIN_UTSNAME + i * KdumpLayout.UTS_FIELD, KdumpLayout.UTS_FIELD);
         }
         return new KdumpHeader.Utsname(f[0], f[1], f[2], f[3], f[4], f[5]);
     }
@@ -219,10 +222,6 @@ final class KdumpPart implements Closeable {
             return new byte[0];
         }
         return source.readStruct(offset, (int) size, ByteOrder.LITTLE_ENDIAN, what).array();
-    }
-
-    private static long roundUp(long value, long unit) {
-        return (value + unit - 1) / unit * unit;
     }
 
     KdumpHeader header() {
@@ -284,15 +283,15 @@ final class KdumpPart implements Closeable {
                     "excluded by makedumpfile (dump_level " + header.dumpLevel() + ")");
         }
         long index = rank.of(pfn);
-        long at = dataOffset + DESCRIPTOR_SIZE * index;
-        if (at > source.size() - DESCRIPTOR_SIZE) {
+        long at = dataOffset + KdumpLayout.DESCRIPTOR_SIZE * index;
+        if (at > source.size() - KdumpLayout.DESCRIPTOR_SIZE) {
             throw new MemoryFault(address, MemoryFault.Reason.TRUNCATED, "page descriptor " + index
                     + " would be at offset " + at + ", past the end of " + name() + " (" + source.size() + " bytes)");
         }
-        ByteBuffer d = source.readStruct(at, DESCRIPTOR_SIZE, order, "page descriptor");
-        long offset = d.getLong(0);
-        long size = Integer.toUnsignedLong(d.getInt(8));
-        int flags = d.getInt(12);
+        ByteBuffer d = source.readStruct(at, KdumpLayout.DESCRIPTOR_SIZE, order, "page descriptor");
+        long offset = d.getLong(KdumpLayout.DESC_OFFSET);
+        long size = Integer.toUnsignedLong(d.getInt(KdumpLayout.DESC_SIZE));
+        int flags = d.getInt(KdumpLayout.DESC_FLAGS);
         String where = "page descriptor at offset " + at + " of " + name();
         if (offset == 0) {
             throw new MemoryFault(address, MemoryFault.Reason.TRUNCATED, header.incomplete()

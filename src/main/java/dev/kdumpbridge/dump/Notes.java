@@ -1,12 +1,14 @@
 package dev.kdumpbridge.dump;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * Parses a note segment: the PT_NOTE of an ELF core, or the copy of it that kdump-compressed
  * files keep after the sub header (reference 02 §3). A damaged note ends the walk with a warning
  * rather than refusing the dump: the notes before it are still good, and memory may be too.
+ * {@link #encode} writes a note back, for {@link KdumpWriter}.
  */
 final class Notes {
     private static final int HEADER_SIZE = 12;
@@ -51,6 +53,26 @@ final class Notes {
             long next = descStart + align4(descSize);
             pos = (int) Math.min(next, limit);
         }
+    }
+
+    /**
+     * One note as the kernel writes it ({@code append_elf_note}): the three header words, the
+     * name with its NUL, the descriptor, name and descriptor each padded to 4 bytes. For every note
+     * {@link #parse} accepts from the kernel or QEMU this gives back the bytes it was read from.
+     */
+    static byte[] encode(ElfNote note) {
+        byte[] name = (note.name() + "\0").getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer out = ByteBuffer.allocate(descriptorOffset(note) + (int) align4(note.descriptorSize()))
+                .order(note.byteOrder());
+        out.putInt(name.length).putInt(note.descriptorSize()).putInt(note.type()).put(name);
+        out.position(descriptorOffset(note));
+        out.put(note.descriptorBuffer());
+        return out.array();
+    }
+
+    /** Where the descriptor starts in {@link #encode}'s bytes. */
+    static int descriptorOffset(ElfNote note) {
+        return HEADER_SIZE + (int) align4(note.name().length() + 1L);
     }
 
     private static long align4(long n) {

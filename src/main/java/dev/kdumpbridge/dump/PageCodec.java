@@ -1,17 +1,22 @@
 package dev.kdumpbridge.dump;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import io.airlift.compress.lzo.LzoCompressor;
 import io.airlift.compress.lzo.LzoDecompressor;
+import io.airlift.compress.snappy.SnappyCompressor;
 import io.airlift.compress.snappy.SnappyDecompressor;
+import java.io.Closeable;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * Decompresses one kdump page by its descriptor flags into exactly one block (reference 01
- * §5). The containers are what makedumpfile and QEMU write: a zlib stream with header, a raw
- * LZO1X block, a raw snappy block, one zstd frame.
+ * Decompresses one kdump page by its descriptor flags into exactly one block, and compresses one
+ * for {@link KdumpWriter} (reference 01 §5). The containers are what makedumpfile and QEMU write:
+ * a zlib stream with header, a raw LZO1X block, a raw snappy block, one zstd frame.
  */
 final class PageCodec {
 
@@ -104,5 +109,92 @@ final class PageCodec {
             throw new BadPageException("zstd data is damaged: " + Zstd.getErrorName(result));
         }
         return (int) result;
+    }
+
+    /**
+     * Compresses pages the way makedumpfile does ({@code compress_mdf} and friends): zlib at
+     * {@code Z_BEST_SPEED}, LZO1X-1, snappy, zstd level 1. One encoder per thread: it keeps its
+     * compressor state between pages.
+     */
+    static final class Encoder implements Closeable {
+        /** makedumpfile's {@code ZSTD_compressCCtx(..., 1)}. */
+        private static final int ZSTD_LEVEL = 1;
+
+        private final Compression codec;
+        private final int blockSize;
+        private final byte[] out;
+        private final Deflater deflater;
+        private final LzoCompressor lzo;
+        private final SnappyCompressor snappy;
+        private final ZstdCompressCtx zstd;
+
+        /** @throws IOException when the zstd native library cannot be loaded on this platform */
+        Encoder(Compression codec, int blockSize) throws IOException {
+            this.codec = codec;
+            this.blockSize = blockSize;
+            deflater = codec == Compression.ZLIB ? new Deflater(Deflater.BEST_SPEED) : null;
+            lzo = codec == Compression.LZO ? new LzoCompressor() : null;
+            snappy = codec == Compression.SNAPPY ? new SnappyCompressor() : null;
+            try {
+                zstd = codec == Compression.ZSTD ? new ZstdCompressCtx().setLevel(ZSTD_LEVEL) : null;
+            } catch (LinkageError e) {
+                throw new IOException("cannot write zstd pages: the zstd-jni native library does not "
+                        + "load on this platform (" + e + ")", e);
+            }
+            // Room for the worst case of each codec, so no compressor ever runs out of space.
+            int bound = switch (codec) {
+                case ZLIB -> blockSize + blockSize / 1000 + 64;
+                case LZO -> lzo.maxCompressedLength(blockSize);
+                case SNAPPY -> snappy.maxCompressedLength(blockSize);
+                case ZSTD -> (int) Zstd.compressBound(blockSize);
+            };
+            out = new byte[bound];
+        }
+
+        Compression codec() {
+            return codec;
+        }
+
+        /**
+         * Compresses one block. The result is in {@link #output()}.
+         *
+         * @return the compressed length, or -1 when it is not smaller than the block: such a page
+         *         is stored raw, as makedumpfile does
+         */
+        int encode(byte[] page) {
+            int n = switch (codec) {
+                case ZLIB -> deflate(page);
+                case LZO -> lzo.compress(page, 0, blockSize, out, 0, out.length);
+                case SNAPPY -> snappy.compress(page, 0, blockSize, out, 0, out.length);
+                case ZSTD -> zstd.compressByteArray(out, 0, out.length, page, 0, blockSize);
+            };
+            return n < blockSize ? n : -1;
+        }
+
+        /** The bytes of the last {@link #encode}. */
+        byte[] output() {
+            return out;
+        }
+
+        private int deflate(byte[] page) {
+            deflater.reset();
+            deflater.setInput(page, 0, blockSize);
+            deflater.finish();
+            int n = 0;
+            while (!deflater.finished() && n < out.length) {
+                n += deflater.deflate(out, n, out.length - n);
+            }
+            return deflater.finished() ? n : out.length;
+        }
+
+        @Override
+        public void close() {
+            if (deflater != null) {
+                deflater.end();
+            }
+            if (zstd != null) {
+                zstd.close();
+            }
+        }
     }
 }

@@ -20,13 +20,19 @@
  *   <li>Page decompression (zlib, LZO1X, snappy, zstd) and a small LRU of decompressed pages.
  *   <li>Notes as raw bytes (NT_PRSTATUS in file order, QEMU CPU state, VMCOREINFO) and the
  *       VMCOREINFO text as raw key/value strings.
+ *   <li>Writing: {@link dev.kdumpbridge.dump.KdumpWriter} turns any dump above but /proc/kcore
+ *       into one kdump-compressed file as makedumpfile writes it, in memory that does not grow
+ *       with the dump. {@code KdumpLayout} is the one table of header offsets for reading and
+ *       writing, {@code PageCodec} the one place codecs are called, both ways.
  * </ul>
  *
  * <h2>Must not touch</h2>
  * Kernel virtual addresses and page tables (the memory layer's; /proc/kcore's segments are
  * handed over as they are, through {@link dev.kdumpbridge.dump.VirtualMemory}), the meaning of
  * register notes (arch), kernel structures or symbols (kernel), and anything about gdb, DAP or
- * the command line. Files are opened read-only.
+ * the command line. Dump files are opened read-only; the writer's output is refused when it is
+ * one of them. The writer resolves one kernel-virtual address, {@code init_uts_ns} for the
+ * header's utsname, and only through the ELF header's own kernel-image PT_LOAD, never page tables.
  *
  * <h2>Threads and I/O</h2>
  * Every read is a positioned read ({@code FileChannel.read(buf, pos)}), so any number of

@@ -2,10 +2,10 @@ package dev.kdumpbridge.dump;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.kdumpbridge.dump.SyntheticDumps.Elf;
 import dev.kdumpbridge.dump.SyntheticDumps.Kdump;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Supplier;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,10 +26,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Dumps are corrupt by nature: whatever is cut or flipped, opening either fails with a
  * {@link DumpFormatException} or succeeds, and every read then gives bytes or a
- * {@link MemoryFault}. Nothing else may escape, and nothing may hang or exhaust memory.
+ * {@link MemoryFault}. Nothing else may escape, and nothing may hang or exhaust memory
+ * ({@link DamagedDumps}; RealDumpCorruptionIT does the same to the real fixtures).
  */
 class CorruptionTest {
     private static final Duration PER_FILE = Duration.ofSeconds(5);
+    /** A whole page read from every half page of the synthetic dumps' first 20 pages. */
+    private static final List<DamagedDumps.Read> READS = LongStream.range(0, 0x14000 / 0x800)
+            .mapToObj(i -> new DamagedDumps.Read(i * 0x800, 4096)).toList();
 
     @TempDir
     Path dir;
@@ -146,46 +151,29 @@ class CorruptionTest {
                 + "but the file is \\d+ KiB"), e.getMessage());
     }
 
-    private void survive(String what, byte[] bytes) throws Exception {
-        Path file = Files.write(dir.resolve("corrupt"), bytes);
-        Thread worker = new Thread(() -> exercise(what, file));
-        Throwable[] escaped = new Throwable[1];
-        worker.setUncaughtExceptionHandler((t, ex) -> escaped[0] = ex);
-        worker.start();
-        worker.join(PER_FILE.toMillis());
-        if (worker.isAlive()) {
-            worker.interrupt();
-            fail(what + ": still running after " + PER_FILE);
-        }
-        if (escaped[0] != null) {
-            throw new AssertionError(what + ": " + escaped[0], escaped[0]);
-        }
+    /**
+     * A flattened stream can claim any file size with one record's offset; with the header's
+     * bitmaps grown to match, every header check against that size passes, and listing RAM would
+     * scan 128 GiB of never-written bitmap (found by RealDumpCorruptionIT).
+     */
+    @Test
+    void aFlattenedStreamCannotClaimBitmapsItDoesNotHold() throws Exception {
+        byte[] plain = Kdump.standard().build();
+        ByteBuffer b = ByteBuffer.wrap(plain).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(436, -1);
+        b.putLong(4096 + 96, 1L << 40);
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        stream.writeBytes(SyntheticDumps.flatten(plain, 5, 0, false));
+        SyntheticDumps.writeRecord(stream, 1L << 50, new byte[1]);
+        stream.writeBytes(ByteBuffer.allocate(16).putLong(-1).putLong(-1).array());
+        Path file = Files.write(dir.resolve("vmcore.flat"), stream.toByteArray());
+        DumpFormatException e = assertThrows(DumpFormatException.class, () -> Dumps.open(file));
+        assertTrue(e.getMessage().matches(".*vmcore\\.flat: offset 4192: max_mapnr 1099511627776 needs a bitmap of "
+                + "128 GiB, but the flattened stream holds only \\d+ KiB of the file it stands for"), e.getMessage());
+        survive("flattened stream claiming a petabyte", stream.toByteArray());
     }
 
-    private static void exercise(String what, Path file) {
-        DumpFile dump;
-        try {
-            dump = Dumps.open(List.of(file), new DumpOptions(4, false));
-        } catch (DumpFormatException expected) {
-            return;
-        } catch (Exception e) {
-            throw new AssertionError(what + ": open threw " + e, e);
-        }
-        try (dump) {
-            dump.notes().forEach(ElfNote::descriptor);
-            dump.vmcoreInfo().ifPresent(VmcoreInfo::entries);
-            dump.physicalRanges();
-            byte[] page = new byte[4096];
-            for (long address = 0; address < 0x14000; address += 0x800) {
-                dump.probe(address);
-                try {
-                    dump.read(address, page, 0, page.length);
-                } catch (MemoryFault expected) {
-                    // a page the damaged dump cannot give is fine
-                }
-            }
-        } catch (Exception e) {
-            throw new AssertionError(what + ": " + e, e);
-        }
+    private void survive(String what, byte[] bytes) throws Exception {
+        DamagedDumps.survive(what, Files.write(dir.resolve("corrupt"), bytes), READS, PER_FILE);
     }
 }

@@ -4,14 +4,20 @@ import com.github.luben.zstd.Zstd;
 import io.airlift.compress.lzo.LzoCompressor;
 import io.airlift.compress.snappy.SnappyCompressor;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -20,7 +26,8 @@ import java.util.zip.Deflater;
 /**
  * Small dumps written byte by byte from the format references, for tests: a kdump-compressed
  * writer, a flattener and an ELF core writer. Test code only; they write just what the readers
- * need and nothing the producers do for their own sake.
+ * need and nothing the producers do for their own sake. The kdump writer also makes huge sparse
+ * files (a terabyte of address space, a few pages present) for the scale test and the benchmark.
  */
 final class SyntheticDumps {
     static final String VMCOREINFO_TEXT = "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n"
@@ -71,6 +78,32 @@ final class SyntheticDumps {
         return out.toByteArray();
     }
 
+    /** A file as the regions that hold bytes, by offset, and its size; the rest reads as zeros. */
+    record Image(long size, NavigableMap<Long, byte[]> regions) {
+        byte[] bytes() {
+            byte[] out = new byte[Math.toIntExact(size)];
+            regions.forEach((at, bytes) -> System.arraycopy(bytes, 0, out, Math.toIntExact(at), bytes.length));
+            return out;
+        }
+
+        /** Writes only the regions, so what lies between them stays a hole of a sparse file. */
+        Path write(Path file) throws IOException {
+            try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                for (Map.Entry<Long, byte[]> r : regions.entrySet()) {
+                    ByteBuffer bytes = ByteBuffer.wrap(r.getValue());
+                    while (bytes.hasRemaining()) {
+                        out.write(bytes, r.getKey() + bytes.position());
+                    }
+                }
+                if (out.size() < size) {
+                    out.write(ByteBuffer.allocate(1), size - 1);
+                }
+            }
+            return file;
+        }
+    }
+
     /** A kdump-compressed file (reference 01 §1–8). */
     static final class Kdump {
         enum Page { RAW, ZLIB, LZO, SNAPPY, ZSTD, ZERO, EXCLUDED }
@@ -108,7 +141,40 @@ final class SyntheticDumps {
             return k;
         }
 
+        /**
+         * {@code addressSpace} bytes of 4 KiB pages, nearly all holes: {@code present} pages (a
+         * multiple of 64) in runs of 64, spread evenly up to the very last PFN; mostly zlib, every
+         * tenth page excluded and every tenth the shared zero page. The bitmaps have their real
+         * size, one bit per PFN, so opening it shows whether anything is sized by max_mapnr rather
+         * than by what is read; runs keep the bitmap blocks that are written, and so the file on
+         * disk, small.
+         */
+        static Kdump sparse(long addressSpace, int present) {
+            int run = 64;
+            Kdump k = new Kdump();
+            k.maxMapnr = addressSpace / k.blockSize;
+            int runs = present / run;
+            long stride = k.maxMapnr / runs;
+            for (int r = 0; r < runs; r++) {
+                long base = r == runs - 1 ? k.maxMapnr - run : r * stride;
+                for (int i = 0; i < run; i++) {
+                    int n = r * run + i;
+                    k.page(base + i, n % 10 == 3 ? Page.EXCLUDED : n % 10 == 7 ? Page.ZERO : Page.ZLIB);
+                }
+            }
+            return k;
+        }
+
         byte[] build() {
+            return image().bytes();
+        }
+
+        /**
+         * The file as the regions that hold bytes: headers, only the bitmap blocks that have a bit
+         * set, descriptors and page data. A terabyte of address space with a few pages set is a few
+         * megabytes of regions, and {@link Image#write} leaves the rest a hole.
+         */
+        Image image() {
             int bs = blockSize;
             List<byte[]> noteList = notes != null ? notes : standardNotes(order);
             byte[] noteBytes = concat(noteList);
@@ -122,15 +188,16 @@ final class SyntheticDumps {
                 pos += n.length;
             }
             int subBlocks = (104 + noteBytes.length + bs - 1) / bs;
-            int bitmapEach = (int) (((maxMapnr + 7) / 8 + bs - 1) / bs * bs);
-            byte[] bm1 = new byte[bitmapEach];
-            byte[] bm2 = new byte[bitmapEach];
+            long bitmapEach = ((maxMapnr + 7) / 8 + bs - 1) / bs * bs;
+            // Bitmap blocks by their index in the bitmap, made when a bit in them is set.
+            TreeMap<Long, byte[]> bm1 = new TreeMap<>();
+            TreeMap<Long, byte[]> bm2 = new TreeMap<>();
             long end = endPfn < 0 ? maxMapnr : endPfn;
             List<Long> stored = new ArrayList<>();
             pages.forEach((pfn, kind) -> {
-                bm1[(int) (pfn >> 3)] |= 1 << (pfn & 7);
+                setBit(bm1, pfn);
                 if (kind != Page.EXCLUDED) {
-                    bm2[(int) (pfn >> 3)] |= 1 << (pfn & 7);
+                    setBit(bm2, pfn);
                     if (pfn >= startPfn && pfn < end) {
                         stored.add(pfn);
                     }
@@ -163,7 +230,7 @@ final class SyntheticDumps {
                 descs.putLong(pageData + data.size()).putInt(payload.length).putInt(flags).putLong(0);
                 data.writeBytes(payload);
             }
-            ByteBuffer f = ByteBuffer.allocate((int) (pageData + data.size())).order(order);
+            ByteBuffer f = ByteBuffer.allocate(464).order(order);
             f.put("KDUMP   ".getBytes(StandardCharsets.US_ASCII));
             f.putInt(8, headerVersion);
             putString(f, 12 + 0 * 65, "Linux");
@@ -174,31 +241,40 @@ final class SyntheticDumps {
             f.putInt(424, status);
             f.putInt(428, bs);
             f.putInt(432, subBlocks);
-            f.putInt(436, 2 * bitmapEach / bs);
+            f.putInt(436, (int) (2 * bitmapEach / bs));
             f.putInt(440, (int) maxMapnr);
             f.putInt(460, 2);
-            int sub = bs;
-            f.putLong(sub, 0x1000000L);
-            f.putInt(sub + 8, dumpLevel);
-            f.putInt(sub + 12, split ? 1 : 0);
-            f.putLong(sub + 16, startPfn);
-            f.putLong(sub + 24, end);
+            ByteBuffer sub = ByteBuffer.allocate(104 + noteBytes.length).order(order);
+            sub.putLong(0, 0x1000000L);
+            sub.putInt(8, dumpLevel);
+            sub.putInt(12, split ? 1 : 0);
+            sub.putLong(16, startPfn);
+            sub.putLong(24, end);
             if (vmcoreinfoInNotes >= 0) {
-                f.putLong(sub + 32, bs + 104 + vmcoreinfoInNotes);
-                f.putLong(sub + 40, VMCOREINFO_TEXT.length());
+                sub.putLong(32, bs + 104 + vmcoreinfoInNotes);
+                sub.putLong(40, VMCOREINFO_TEXT.length());
             }
-            f.putLong(sub + 48, bs + 104);
-            f.putLong(sub + 56, noteBytes.length);
-            f.putLong(sub + 80, startPfn);
-            f.putLong(sub + 88, end);
-            f.putLong(sub + 96, maxMapnr);
-            f.put(sub + 104, noteBytes);
+            sub.putLong(48, bs + 104);
+            sub.putLong(56, noteBytes.length);
+            sub.putLong(80, startPfn);
+            sub.putLong(88, end);
+            sub.putLong(96, maxMapnr);
+            sub.put(104, noteBytes);
+            TreeMap<Long, byte[]> regions = new TreeMap<>();
+            regions.put(0L, f.array());
+            regions.put((long) bs, sub.array());
             long bitmaps = (1L + subBlocks) * bs;
-            f.put((int) bitmaps, bm1);
-            f.put((int) bitmaps + bitmapEach, bm2);
-            f.put((int) dataOffset, descs.array());
-            f.put((int) pageData, data.toByteArray());
-            return f.array();
+            bm1.forEach((block, bytes) -> regions.put(bitmaps + block * bs, bytes));
+            bm2.forEach((block, bytes) -> regions.put(bitmaps + bitmapEach + block * bs, bytes));
+            regions.put(dataOffset, descs.array());
+            regions.put(pageData, data.toByteArray());
+            return new Image(pageData + data.size(), regions);
+        }
+
+        private void setBit(TreeMap<Long, byte[]> bitmap, long pfn) {
+            long byteIndex = pfn >>> 3;
+            byte[] block = bitmap.computeIfAbsent(byteIndex / blockSize, b -> new byte[blockSize]);
+            block[(int) (byteIndex % blockSize)] |= (byte) (1 << (pfn & 7));
         }
 
         private static void putString(ByteBuffer f, int at, String s) {
