@@ -23,6 +23,8 @@ wait $fixtures || fixture_status=$?
 cat "$fixture_log" >&2
 [ $unit_status -eq 0 ] || die "unit tests failed"
 [ $fixture_status -eq 0 ] || die "the fixture build failed (log above)"
+bash protocol-tests/fixtures/convert-x86_64.sh target/kdump-bridge.jar \
+    || die "the snappy fixture's crash/drgn cross-check failed"
 
 log "integration tests on the real dumps in $FIXTURES"
 KDUMP_BRIDGE_FIXTURES=$FIXTURES mvn -B -ntp -DskipUnitTests=true verify

@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 class MainTest {
 
@@ -22,18 +19,6 @@ class MainTest {
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final Level rootLevel = root.getLevel();
 
-    /** What one run printed and returned. */
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exitCode = commandLine.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
-    }
 
     @AfterEach
     void restoreLogLevel() {
@@ -42,7 +27,7 @@ class MainTest {
 
     @Test
     void helpListsEverySubcommandAndTheExitCodes() {
-        Run run = run("--help");
+        CliRun run = CliRun.of("--help");
 
         assertEquals(0, run.exitCode());
         for (String name : SUBCOMMANDS) {
@@ -53,7 +38,7 @@ class MainTest {
 
     @Test
     void subcommandHelpShowsItsOptionsAndExitCodes() {
-        Run run = run("serve", "--help");
+        CliRun run = CliRun.of("serve", "--help");
 
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("--gdb-port=PORT"), run.out());
@@ -63,7 +48,7 @@ class MainTest {
 
     @Test
     void versionNamesTheProjectVersionAndTheJavaRuntime() {
-        Run run = run("--version");
+        CliRun run = CliRun.of("--version");
 
         assertEquals(0, run.exitCode());
         String[] lines = run.out().split("\\R");
@@ -73,18 +58,13 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
-        "serve vmcore",
         "dap --stdio",
-        "info vmcore",
         "ps vmcore --vmlinux vmlinux",
         "bt vmcore 1 2 -a -l",
-        "log vmcore",
-        "rd vmcore jiffies",
-        "rd -p vmcore 0x1000 4",
-        "convert vmcore out --compress zstd --exclude zero,cache-private"})
+        "log vmcore"})
     void stubsSayNotYetImplementedAndExitTwo(String commandLine) {
         String[] args = commandLine.split(" ");
-        Run run = run(args);
+        CliRun run = CliRun.of(args);
 
         assertEquals(2, run.exitCode(), run.err());
         assertEquals("kdump-bridge " + args[0] + ": not yet implemented", run.err().strip());
@@ -93,7 +73,7 @@ class MainTest {
 
     @Test
     void unknownOptionIsAUsageError() {
-        Run run = run("info", "--bogus", "vmcore");
+        CliRun run = CliRun.of("info", "--bogus", "vmcore");
 
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("Unknown option: '--bogus'"), run.err());
@@ -102,7 +82,7 @@ class MainTest {
 
     @Test
     void missingOperandIsAUsageError() {
-        Run run = run("info");
+        CliRun run = CliRun.of("info");
 
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("Missing required parameter: 'DUMP'"), run.err());
@@ -110,7 +90,7 @@ class MainTest {
 
     @Test
     void badValueIsAUsageError() {
-        Run run = run("serve", "--gdb-port", "70000", "vmcore");
+        CliRun run = CliRun.of("serve", "--gdb-port", "70000", "vmcore");
 
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("70000 is not a port number"), run.err());
@@ -118,7 +98,7 @@ class MainTest {
 
     @Test
     void unknownCompressionListsTheChoicesAsTyped() {
-        Run run = run("convert", "in", "out", "--compress", "lz4");
+        CliRun run = CliRun.of("convert", "in", "out", "--compress", "lz4");
 
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("'lz4' is not one of zstd, zlib, lzo, snappy, none"), run.err());
@@ -126,7 +106,7 @@ class MainTest {
 
     @Test
     void noSubcommandIsAUsageError() {
-        Run run = run();
+        CliRun run = CliRun.of();
 
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("Missing command: one of serve, dap, info"), run.err());
@@ -134,14 +114,14 @@ class MainTest {
 
     @Test
     void verboseBeforeTheSubcommandSetsDebug() {
-        run("-v", "info", "vmcore");
+        CliRun.of("-v", "info", "vmcore");
 
         assertEquals(Level.DEBUG, root.getLevel());
     }
 
     @Test
     void verboseAfterTheSubcommandCountsToo() {
-        run("info", "-vv", "vmcore");
+        CliRun.of("info", "-vv", "vmcore");
 
         assertEquals(Level.TRACE, root.getLevel());
     }
