@@ -9,7 +9,7 @@ source protocol-tests/fixtures/lib.sh
 
 need_packages openjdk-17-jdk-headless maven
 log "building target/kdump-bridge.jar"
-mvn -B -ntp -q -DskipTests package
+mvn -B -ntp -q -Dstyle.color=never -DskipTests package
 bash protocol-tests/fixtures/build-x86_64.sh kdump
 
 dump=$FIXTURES/x86_64/kdump/kdump-zlib-d31

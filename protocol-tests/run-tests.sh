@@ -16,7 +16,7 @@ fixtures=$!
 
 log "unit tests"
 unit_status=0
-mvn -B -ntp package || unit_status=$?
+mvn -B -ntp -Dstyle.color=never package || unit_status=$?
 
 fixture_status=0
 wait $fixtures || fixture_status=$?
@@ -27,4 +27,4 @@ bash protocol-tests/fixtures/convert-x86_64.sh target/kdump-bridge.jar \
     || die "the snappy fixture's crash/drgn cross-check failed"
 
 log "integration tests on the real dumps in $FIXTURES"
-KDUMP_BRIDGE_FIXTURES=$FIXTURES mvn -B -ntp -DskipUnitTests=true verify
+KDUMP_BRIDGE_FIXTURES=$FIXTURES mvn -B -ntp -Dstyle.color=never -DskipUnitTests=true verify

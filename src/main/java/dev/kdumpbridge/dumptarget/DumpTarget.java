@@ -52,11 +52,18 @@ public final class DumpTarget implements DebugTarget {
         }
         this.threads = List.copyOf(cpus);
         this.registers = List.copyOf(saved);
-        boolean panicked = panicCpu.isPresent() && panicCpu.getAsInt() >= 0 && panicCpu.getAsInt() < notes.size();
-        this.stopCpu = panicked ? panicCpu.getAsInt() : 0;
-        this.stopReason = panicked
-            ? new StopReason(StopReason.Kind.PANIC, "kernel panic on CPU " + stopCpu)
-            : new StopReason(StopReason.Kind.PAUSED, "no CPU panicked: a snapshot of a running kernel");
+        boolean knownCpu = panicCpu.isPresent() && panicCpu.getAsInt() >= 0 && panicCpu.getAsInt() < notes.size();
+        this.stopCpu = knownCpu ? panicCpu.getAsInt() : 0;
+        // The kernel appends CRASHTIME to VMCOREINFO when it crashes; snapshots have none.
+        boolean crashed = dump.vmcoreInfo().flatMap(info -> info.get("CRASHTIME")).isPresent();
+        if (knownCpu) {
+            this.stopReason = new StopReason(StopReason.Kind.PANIC, "kernel panic on CPU " + stopCpu);
+        } else if (crashed) {
+            this.stopReason = new StopReason(StopReason.Kind.PANIC,
+                "kernel crash; which CPU panicked is unknown without the kernel's symbols (--vmlinux)");
+        } else {
+            this.stopReason = new StopReason(StopReason.Kind.PAUSED, "no CPU panicked: a snapshot of a running kernel");
+        }
     }
 
     /**

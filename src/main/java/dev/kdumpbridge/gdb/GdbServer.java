@@ -18,6 +18,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,7 @@ public final class GdbServer implements AutoCloseable {
     private final EventExecutorGroup workers;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel listener;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private GdbServer(DebugTarget target, String host, int port) throws IOException {
         acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -111,6 +113,10 @@ public final class GdbServer implements AutoCloseable {
     /** Stops listening, closes every client connection and stops the server's threads. */
     @Override
     public void close() {
+        // Both the shutdown hook and the owner's try-with-resources close the server.
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         channels.close().awaitUninterruptibly();
         shutDown();
         LOG.info("gdb server stopped");
