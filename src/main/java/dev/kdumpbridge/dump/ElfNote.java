@@ -2,6 +2,8 @@ package dev.kdumpbridge.dump;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One ELF note as the dump stores it: the owner name, the type and the raw descriptor. Its
@@ -30,6 +32,19 @@ public final class ElfNote {
     private final byte[] descriptor;
     private final long fileOffset;
     private final ByteOrder order;
+
+    /**
+     * The notes of any ELF note section or segment, such as a vmlinux's {@code .notes}, read the
+     * way a dump's notes are; a damaged note ends the list.
+     *
+     * @param notes  the note bytes from position 0, in the file's byte order
+     * @param origin the file they come from, for messages
+     */
+    public static List<ElfNote> parse(ByteBuffer notes, String origin) {
+        List<ElfNote> parsed = new ArrayList<>();
+        Notes.parse(notes, 0, origin, parsed, new ArrayList<>());
+        return parsed;
+    }
 
     ElfNote(String name, int type, byte[] descriptor, long fileOffset, ByteOrder order) {
         this.name = name;

@@ -1,5 +1,6 @@
 package dev.kdumpbridge.kernel;
 
+import dev.kdumpbridge.dump.ElfNote;
 import dev.kdumpbridge.kernel.btf.Btf;
 import dev.kdumpbridge.kernel.btf.BtfFormatException;
 import java.io.Closeable;
@@ -272,24 +273,10 @@ public final class Vmlinux implements Closeable {
             if (s.type() != ElfSection.SHT_NOTE || Long.compareUnsigned(s.size(), MAX_TABLE_BYTES) > 0) {
                 continue;
             }
-            ByteBuffer notes = sectionBytes(s);
-            // Elf64_Nhdr: namesz, descsz, type, then name and descriptor, each padded to 4 bytes.
-            int pos = 0;
-            while (notes.limit() - pos >= 12) {
-                long nameSize = Integer.toUnsignedLong(notes.getInt(pos));
-                long descSize = Integer.toUnsignedLong(notes.getInt(pos + 4));
-                int type = notes.getInt(pos + 8);
-                long desc = pos + 12 + align4(nameSize);
-                if (desc + descSize > notes.limit()) {
-                    break;
+            for (ElfNote note : ElfNote.parse(sectionBytes(s), path.toString())) {
+                if (note.is("GNU", NT_GNU_BUILD_ID)) {
+                    return Optional.of(HexFormat.of().formatHex(note.descriptor()));
                 }
-                if (type == NT_GNU_BUILD_ID && nameSize == 4
-                        && cString(notes, pos + 12, pos + 12 + (int) nameSize).equals("GNU")) {
-                    byte[] id = new byte[(int) descSize];
-                    notes.get((int) desc, id);
-                    return Optional.of(HexFormat.of().formatHex(id));
-                }
-                pos = (int) (desc + align4(descSize));
             }
         }
         return Optional.empty();
@@ -381,10 +368,6 @@ public final class Vmlinux implements Closeable {
         byte[] bytes = new byte[length];
         buf.get(offset, bytes);
         return HexFormat.ofDelimiter(" ").formatHex(bytes);
-    }
-
-    private static long align4(long n) {
-        return (n + 3) & ~3L;
     }
 
     @Override
