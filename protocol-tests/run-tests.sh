@@ -6,12 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source protocol-tests/fixtures/lib.sh
 
-# gdb and lldb are the real clients of the protocol tests.
-need_packages openjdk-17-jdk-headless maven gdb lldb
+# gdb and lldb are the real clients of the protocol tests; binutils' objcopy makes the
+# DWARF-less vmlinux they load when many run at once.
+need_packages openjdk-17-jdk-headless maven gdb lldb binutils
 
 fixture_log=$(mktemp -t kdump-bridge-fixtures.XXXXXX)
 log "building fixtures in the background (log: $fixture_log)"
-bash protocol-tests/fixtures/build-x86_64.sh > "$fixture_log" 2>&1 &
+{ bash protocol-tests/fixtures/build-x86_64.sh && bash protocol-tests/fixtures/gdb-scripts-x86_64.sh; } > "$fixture_log" 2>&1 &
 fixtures=$!
 
 log "unit tests"
@@ -25,6 +26,9 @@ cat "$fixture_log" >&2
 [ $fixture_status -eq 0 ] || die "the fixture build failed (log above)"
 bash protocol-tests/fixtures/convert-x86_64.sh target/kdump-bridge.jar \
     || die "the snappy fixture's crash/drgn cross-check failed"
+# The jar runs inside a guest of the fixture kernel on its own /proc/kcore; LiveKcoreIT checks it.
+bash protocol-tests/fixtures/live-x86_64.sh target/kdump-bridge.jar \
+    || die "the live /proc/kcore run failed (see $FIXTURES/x86_64/live)"
 
 log "integration tests on the real dumps in $FIXTURES"
 KDUMP_BRIDGE_FIXTURES=$FIXTURES mvn -B -ntp -Dstyle.color=never -DskipUnitTests=true verify

@@ -7,7 +7,8 @@
 #   protocol-tests/gdb/clients.sh 127.0.0.1:1234 [VMLINUX [KASLR_OFFSET]]
 #
 # With VMLINUX, gdb loads its symbols, shifted by KASLR_OFFSET (hex, default 0): gdb's qOffsets
-# handling moves .text and .data only, so `symbol-file -o` is the reliable way (reference 08 §8).
+# handling moves .text and .data only, so `add-symbol-file -o` is the reliable way (reference 08
+# §8), with the x86_64 per-CPU section left at 0, where its offsets are linked.
 set -euo pipefail
 
 target=${1:?usage: clients.sh HOST:PORT [VMLINUX [KASLR_OFFSET]]}
@@ -16,7 +17,7 @@ offset=${3:-0}
 
 gdb_args=(-nx -batch)
 if [ -n "$vmlinux" ]; then
-    gdb_args+=(-ex "symbol-file -o 0x${offset#0x} $vmlinux")
+    gdb_args+=(-ex "add-symbol-file $vmlinux -o 0x${offset#0x} -s .data..percpu 0")
 fi
 echo "=== gdb"
 gdb "${gdb_args[@]}" -ex "target remote $target" -ex 'info threads' -ex 'info registers' \

@@ -36,6 +36,8 @@ class ArchitectureTest {
     private static final String GDB = "dev.kdumpbridge.gdb..";
     private static final String DAP = "dev.kdumpbridge.dap..";
     private static final String CLI = "dev.kdumpbridge.cli..";
+    private static final String REPORT = "dev.kdumpbridge.report..";
+    private static final String DUMPTARGET = "dev.kdumpbridge.dumptarget..";
 
     @ArchTest
     static final ArchRule dumpKnowsNoLayerAbove = noClasses()
@@ -54,6 +56,13 @@ class ArchitectureTest {
     static final ArchRule kernelKnowsNoFrontEnd = noClasses()
         .that().resideInAPackage(KERNEL)
         .should().dependOnClassesThat().resideInAnyPackage(TARGET, GDB, DAP, CLI)
+        .allowEmptyShould(true);
+
+    /** Reports describe the kernel model for the CLI and monitor commands alike. */
+    @ArchTest
+    static final ArchRule reportKnowsNoFrontEnd = noClasses()
+        .that().resideInAPackage(REPORT)
+        .should().dependOnClassesThat().resideInAnyPackage(TARGET, DUMPTARGET, GDB, DAP, CLI)
         .allowEmptyShould(true);
 
     @ArchTest

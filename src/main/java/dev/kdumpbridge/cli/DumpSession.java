@@ -4,7 +4,16 @@ import dev.kdumpbridge.arch.x86_64.X86_64Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.Dumps;
 import dev.kdumpbridge.dump.VmcoreInfo;
+import dev.kdumpbridge.kernel.InMemoryBtf;
+import dev.kdumpbridge.kernel.Kallsyms;
+import dev.kdumpbridge.kernel.Kernel;
+import dev.kdumpbridge.kernel.KernelMemoryFormatException;
+import dev.kdumpbridge.kernel.KernelDataException;
 import dev.kdumpbridge.kernel.Symbols;
+import dev.kdumpbridge.kernel.btf.Btf;
+import dev.kdumpbridge.kernel.btf.BtfFormatException;
+import dev.kdumpbridge.memory.AddressFault;
+import dev.kdumpbridge.memory.KernelMemory;
 import dev.kdumpbridge.kernel.Vmlinux;
 import dev.kdumpbridge.memory.TranslationUnavailableException;
 import java.io.IOException;
@@ -17,7 +26,8 @@ import java.util.OptionalLong;
 /**
  * What the commands that read kernel memory share: the open dump, the symbols (vmlinux if given,
  * else VMCOREINFO's {@code SYMBOL()} entries) and, on first use, the paging of its architecture.
- * One command's, on one thread.
+ * One command's; serve's monitor commands use it from several connections, so the parts made on
+ * first use are made under the session's lock.
  */
 final class DumpSession implements AutoCloseable {
     private final DumpFile dump;
@@ -28,6 +38,9 @@ final class DumpSession implements AutoCloseable {
     private final List<String> warnings = new ArrayList<>();
     private X86_64Paging paging;
     private TranslationUnavailableException untranslatable;
+    private Optional<Kernel> kernel;
+    /** The vmlinux's symbols or, without one, kallsyms from memory; null until first needed. */
+    private Optional<Symbols> kallsyms;
 
     private DumpSession(DumpFile dump, Optional<Vmlinux> vmlinux) throws IOException {
         this.dump = dump;
@@ -59,18 +72,41 @@ final class DumpSession implements AutoCloseable {
         }
     }
 
-    /** A vmlinux of another build puts every symbol at the wrong address; crash refuses one, we warn. */
+    /**
+     * A vmlinux of another build puts every symbol at the wrong address, and everything read
+     * through them is nonsense that looks plausible; so, like crash, refuse it.
+     */
     private void checkVmlinux(Vmlinux image) throws IOException {
-        Optional<String> dumped = dump.vmcoreInfo().flatMap(v -> v.get("BUILD-ID")).map(String::strip);
-        Optional<String> built = image.buildId();
-        if (dumped.isPresent() && built.isPresent() && !dumped.get().equalsIgnoreCase(built.get())) {
-            warnings.add(image.path() + " is not the dumped kernel: its build-id is " + built.get()
-                    + ", the dump's kernel has " + dumped.get() + "; its symbols will point at the wrong places");
+        Optional<VmcoreInfo> info = dump.vmcoreInfo();
+        Optional<String> mismatch = mismatch(info.flatMap(v -> v.get("BUILD-ID")).map(String::strip), image.buildId(),
+            info.flatMap(v -> v.get("OSRELEASE")).map(String::strip), image.linuxBanner());
+        if (mismatch.isPresent()) {
+            throw new IOException(image.path() + " is not the dumped kernel: " + mismatch.get()
+                + ". Give the vmlinux of that build, or leave out --vmlinux: on Linux 6.0+ the dump's own"
+                + " kallsyms and BTF are used");
         }
         if (kernelOffset.isEmpty()) {
             warnings.add("the dump does not say how far KASLR moved the kernel (no KERNELOFFSET);"
                     + " symbols from " + image.path() + " are used as linked");
         }
+    }
+
+    /**
+     * Why an image is not the dumped kernel, if it is not: the build ids differ (5.9+ kernels put
+     * theirs in VMCOREINFO) or, without one of them, the image's banner names another release.
+     */
+    static Optional<String> mismatch(Optional<String> dumpedBuildId, Optional<String> imageBuildId,
+            Optional<String> dumpedRelease, Optional<String> imageBanner) {
+        if (dumpedBuildId.isPresent() && imageBuildId.isPresent()) {
+            return dumpedBuildId.get().equalsIgnoreCase(imageBuildId.get()) ? Optional.empty()
+                : Optional.of("its build-id is " + imageBuildId.get() + ", the dump's kernel has " + dumpedBuildId.get());
+        }
+        if (dumpedRelease.isPresent() && imageBanner.isPresent()
+                && !imageBanner.get().startsWith("Linux version " + dumpedRelease.get() + " ")) {
+            return Optional.of("its banner is \"" + imageBanner.get().strip() + "\", the dump's kernel is release "
+                + dumpedRelease.get());
+        }
+        return Optional.empty();
     }
 
     DumpFile dump() {
@@ -86,12 +122,42 @@ final class DumpSession implements AutoCloseable {
         return kernelOffset;
     }
 
-    /** The running kernel's address of {@code name}: from vmlinux if given, else VMCOREINFO. */
-    OptionalLong symbol(String name) {
+    /**
+     * The running kernel's address of {@code name}: from the vmlinux if given; else VMCOREINFO,
+     * then the kallsyms tables in the dump's memory (read on first need; a dump whose addresses
+     * cannot be translated has only VMCOREINFO's).
+     */
+    synchronized OptionalLong symbol(String name) throws IOException {
+        OptionalLong early = symbolBeforePaging(name);
+        if (early.isPresent() || symbols.isPresent()) {
+            return early;
+        }
+        try {
+            return kernelSymbols().map(s -> s.address(name)).orElse(OptionalLong.empty());
+        } catch (TranslationUnavailableException | AddressFault | KernelMemoryFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** What finding the paging can use: kallsyms needs the paging to be read. */
+    private OptionalLong symbolBeforePaging(String name) {
         if (symbols.isPresent()) {
             return symbols.get().address(name);
         }
         return dump.vmcoreInfo().map(v -> v.symbol(name)).orElse(OptionalLong.empty());
+    }
+
+    /**
+     * The kernel's symbol table: the vmlinux's, or else the kallsyms tables in the dump's memory
+     * (Linux 6.0+ lists them in VMCOREINFO); empty when neither exists. Read once.
+     */
+    private Optional<Symbols> kernelSymbols()
+            throws IOException, TranslationUnavailableException, AddressFault, KernelMemoryFormatException {
+        if (kallsyms == null) {
+            kallsyms = symbols.isPresent() || dump.vmcoreInfo().isEmpty() ? symbols
+                : Kallsyms.read(paging().memory(), dump.vmcoreInfo().get());
+        }
+        return kallsyms;
     }
 
     /**
@@ -100,7 +166,7 @@ final class DumpSession implements AutoCloseable {
      * @throws TranslationUnavailableException when the dump's architecture has no walker yet or
      *                                         the dump does not say where the page tables are
      */
-    X86_64Paging paging() throws IOException, TranslationUnavailableException {
+    synchronized X86_64Paging paging() throws IOException, TranslationUnavailableException {
         if (paging == null && untranslatable == null) {
             String machine = dump.info().machine();
             if (!machine.equals("x86_64")) {
@@ -108,7 +174,7 @@ final class DumpSession implements AutoCloseable {
                         + machine + " dumps is not written yet; physical addresses can be read");
             } else {
                 try {
-                    paging = X86_64Paging.discover(dump, this::symbol);
+                    paging = X86_64Paging.discover(dump, this::symbolBeforePaging);
                     warnings.addAll(paging.warnings());
                 } catch (TranslationUnavailableException e) {
                     untranslatable = e;
@@ -121,8 +187,44 @@ final class DumpSession implements AutoCloseable {
         return paging;
     }
 
+    /**
+     * The kernel model (tasks, CPUs, panic), built on first use: symbols from the vmlinux or else
+     * from the kallsyms tables in the dump's memory (Linux 6.0+ lists them in VMCOREINFO), types
+     * from the vmlinux's BTF or else the kernel's own copy in memory. Empty, with the reason
+     * among the {@link #warnings}, when either is missing or the kernel's data cannot be read.
+     */
+    synchronized Optional<Kernel> kernel() throws IOException, TranslationUnavailableException {
+        if (kernel == null) {
+            kernel = Optional.empty();
+            KernelMemory memory = paging().memory();
+            try {
+                Optional<Symbols> kernelSymbols = kernelSymbols();
+                if (kernelSymbols.isEmpty()) {
+                    warnings.add("the dump lists no kallsyms tables in VMCOREINFO (Linux 6.0+ does) and no --vmlinux"
+                        + " was given; the kernel's tasks cannot be found, so each CPU is shown instead");
+                    return kernel;
+                }
+                Optional<Btf> btf = vmlinux.isPresent() ? vmlinux.get().btf() : Optional.empty();
+                if (btf.isEmpty()) {
+                    btf = InMemoryBtf.read(memory, kernelSymbols.get());
+                }
+                if (btf.isEmpty()) {
+                    warnings.add("neither " + vmlinux.map(v -> v.path().toString()).orElse("a vmlinux")
+                        + " nor the dump's memory holds the kernel's BTF; the kernel's tasks cannot be read");
+                    return kernel;
+                }
+                kernel = Optional.of(Kernel.open(memory, kernelSymbols.get(), btf.get()));
+            } catch (AddressFault e) {
+                warnings.add("the kernel's symbols or types cannot be read from the dump: " + e.getMessage());
+            } catch (KernelDataException | KernelMemoryFormatException | BtfFormatException e) {
+                warnings.add("the kernel's tasks cannot be read: " + e.getMessage());
+            }
+        }
+        return kernel;
+    }
+
     /** Doubts about the inputs (the dump's own warnings, a mismatched vmlinux, inconsistent paging). */
-    List<String> warnings() {
+    synchronized List<String> warnings() {
         List<String> all = new ArrayList<>(dump.info().warnings());
         all.addAll(warnings);
         return all;

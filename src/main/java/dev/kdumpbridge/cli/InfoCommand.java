@@ -8,6 +8,10 @@ import dev.kdumpbridge.dump.DumpInfo;
 import dev.kdumpbridge.dump.KdumpHeader;
 import dev.kdumpbridge.dump.PhysRange;
 import dev.kdumpbridge.dump.VmcoreInfo;
+import dev.kdumpbridge.kernel.Kernel;
+import dev.kdumpbridge.kernel.KernelDataException;
+import dev.kdumpbridge.kernel.printk.PanicMessage;
+import dev.kdumpbridge.kernel.printk.PrintkLog;
 import dev.kdumpbridge.memory.AddressFault;
 import dev.kdumpbridge.memory.KernelMemory;
 import dev.kdumpbridge.memory.PageCensus;
@@ -65,7 +69,7 @@ final class InfoCommand implements Callable<Integer> {
     VmlinuxOption vmlinux;
 
     /** Label and value lines, labels right-aligned in crash's 12 columns. */
-    private final List<String[]> lines = new ArrayList<>();
+    private final Rows lines = new Rows();
 
     @Override
     public Integer call() {
@@ -83,26 +87,7 @@ final class InfoCommand implements Callable<Integer> {
             } catch (TranslationUnavailableException e) {
                 untranslatable = e.getMessage();
             }
-            Optional<KernelMemory> memory = Optional.ofNullable(paging).map(X86_64Paging::memory);
-
-            add("KERNEL", session.vmlinux().map(v -> v.path().toString())
-                .orElse("(none: symbols only from VMCOREINFO)"));
-            boolean partial = info.dumpLevel().orElse(0) > 0 || census.map(c -> c.excluded() > 0).orElse(false);
-            // Spaced as crash spaces it, so the two compare line by line.
-            String mark = !partial ? "" : info.files().size() == 1 ? "  [PARTIAL DUMP]" : " [PARTIAL DUMP]";
-            add(info.files().size() == 1 ? "DUMPFILE" : "DUMPFILES",
-                info.files().stream().map(p -> p + mark).collect(Collectors.joining("\n")));
-            add("CPUS", cpus(session, memory));
-            add("DATE", date(vmcoreInfo, info));
-            String[] uts = utsname(session, vmcoreInfo, memory, info);
-            add("NODENAME", uts[1]);
-            add("RELEASE", uts[2]);
-            add("VERSION", uts[3]);
-            add("MACHINE", uts[4].isEmpty() ? info.machine() : uts[4]);
-            add("MEMORY", memory(file));
-            add("PANIC", "(not read yet: the panic message is in the kernel log, which kdump-bridge"
-                + " cannot read yet)");
-            print(out);
+            out.print(systemSection(session, census));
 
             out.println();
             add("FORMAT", info.formatName());
@@ -141,23 +126,88 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     private void add(String label, String value) {
-        lines.add(new String[] {label, value});
+        lines.add(label, value);
     }
 
-    /** crash's layout: "%12s: value", continuation lines indented to the value column. */
     private void print(PrintWriter out) {
-        for (String[] line : lines) {
-            String[] values = line[1].split("\n");
-            out.printf("%12s: %s%n", line[0], values[0]);
-            for (int i = 1; i < values.length; i++) {
-                out.printf("%12s  %s%n", "", values[i]);
-            }
-        }
+        out.print(lines);
         lines.clear();
     }
 
+    /** Label and value lines in crash's layout: "%12s: value", continuation lines under the value. */
+    private static final class Rows {
+        private final List<String[]> rows = new ArrayList<>();
+
+        void add(String label, String value) {
+            rows.add(new String[] {label, value});
+        }
+
+        void clear() {
+            rows.clear();
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder text = new StringBuilder();
+            for (String[] row : rows) {
+                String[] values = row[1].split("\n");
+                text.append(String.format("%12s: %s%n", row[0], values[0]));
+                for (int i = 1; i < values.length; i++) {
+                    text.append(String.format("%12s  %s%n", "", values[i]));
+                }
+            }
+            return text.toString();
+        }
+    }
+
+    /**
+     * What crash's {@code sys} shows, in its order and layout: the kernel, the dump, CPUs, date,
+     * tasks, uts name, memory and the panic message. Also gdb's {@code monitor sys}.
+     */
+    static String systemSection(DumpSession session, Optional<PageCensus> census) throws IOException {
+        DumpFile file = session.dump();
+        DumpInfo info = file.info();
+        Optional<VmcoreInfo> vmcoreInfo = file.vmcoreInfo();
+        Optional<KernelMemory> memory;
+        try {
+            memory = Optional.of(session.paging().memory());
+        } catch (TranslationUnavailableException e) {
+            memory = Optional.empty();
+        }
+        Rows rows = new Rows();
+        rows.add("KERNEL", session.vmlinux().map(v -> v.path().toString())
+            .orElse("(none: symbols from the dump's kallsyms)"));
+        boolean partial = info.dumpLevel().orElse(0) > 0 || census.map(c -> c.excluded() > 0).orElse(false);
+        // Spaced as crash spaces it, so the two compare line by line.
+        String mark = !partial ? "" : info.files().size() == 1 ? "  [PARTIAL DUMP]" : " [PARTIAL DUMP]";
+        rows.add(info.files().size() == 1 ? "DUMPFILE" : "DUMPFILES",
+            info.files().stream().map(p -> p + mark).collect(Collectors.joining("\n")));
+        rows.add("CPUS", cpus(session, memory));
+        rows.add("DATE", date(vmcoreInfo, info));
+        rows.add("TASKS", tasks(session));
+        String[] uts = utsname(session, vmcoreInfo, memory, info);
+        rows.add("NODENAME", uts[1]);
+        rows.add("RELEASE", uts[2]);
+        rows.add("VERSION", uts[3]);
+        rows.add("MACHINE", uts[4].isEmpty() ? info.machine() : uts[4]);
+        rows.add("MEMORY", memory(file));
+        rows.add("PANIC", panic(vmcoreInfo, memory));
+        return rows.toString();
+    }
+
+    /** crash counts every task it lists, idle tasks included. */
+    private static String tasks(DumpSession session) throws IOException {
+        try {
+            Optional<Kernel> kernel = session.kernel();
+            return kernel.isPresent() ? Integer.toString(kernel.get().tasks().size())
+                : "(unknown: the kernel's symbols or types are missing; see WARNINGS)";
+        } catch (TranslationUnavailableException | KernelDataException e) {
+            return "(unknown: " + e.getMessage() + ")";
+        }
+    }
+
     /** The kernel's own count when a symbol table says where it is; else the CPUs that saved registers. */
-    private static String cpus(DumpSession session, Optional<KernelMemory> memory) {
+    private static String cpus(DumpSession session, Optional<KernelMemory> memory) throws IOException {
         OptionalLong online = session.symbol("__num_online_cpus");
         if (online.isPresent() && memory.isPresent()) {
             try {
@@ -185,7 +235,7 @@ final class InfoCommand implements Callable<Integer> {
      * kdump header, else VMCOREINFO's OSRELEASE.
      */
     private static String[] utsname(DumpSession session, Optional<VmcoreInfo> vmcoreInfo,
-            Optional<KernelMemory> memory, DumpInfo info) {
+            Optional<KernelMemory> memory, DumpInfo info) throws IOException {
         OptionalLong namespace = session.symbol("init_uts_ns");
         OptionalLong offset = vmcoreInfo.map(v -> v.number("OFFSET(uts_namespace.name)")).orElse(OptionalLong.empty());
         if (namespace.isPresent() && offset.isPresent() && memory.isPresent()) {
@@ -206,6 +256,27 @@ final class InfoCommand implements Callable<Integer> {
         }
         String release = vmcoreInfo.flatMap(v -> v.get("OSRELEASE")).orElse("(unknown)");
         return new String[] {"", "(unknown)", release, "(unknown)", "", ""};
+    }
+
+    /**
+     * crash's PANIC line: the message its get_panicmsg finds in the kernel log, quoted, with
+     * crash's hint after an Oops. A dump without CRASHTIME was not written by a crashing kernel
+     * (a QEMU snapshot, for one), so no message there is no surprise.
+     */
+    private static String panic(Optional<VmcoreInfo> vmcoreInfo, Optional<KernelMemory> memory) {
+        if (vmcoreInfo.isEmpty() || memory.isEmpty()) {
+            return "(unknown: the kernel log needs VMCOREINFO and the kernel's page tables)";
+        }
+        try {
+            Optional<String> message = PanicMessage.find(PrintkLog.read(memory.get(), vmcoreInfo.get()).records());
+            if (message.isPresent()) {
+                return "\"" + message.get() + "\"" + (message.get().contains("Oops: ") ? " (check log for details)" : "");
+            }
+            return vmcoreInfo.get().get("CRASHTIME").isPresent() ? "(none found in the kernel log)"
+                : "(none: no CRASHTIME, so a snapshot of a running kernel, not a crash)";
+        } catch (KernelDataException | AddressFault | IOException e) {
+            return "(unknown: the kernel log cannot be read: " + e.getMessage() + ")";
+        }
     }
 
     private static String cString(byte[] bytes, int off, int max) {

@@ -43,7 +43,8 @@ final class RdCommand implements Callable<Integer> {
         index = "1",
         paramLabel = "ADDRESS|SYMBOL",
         description = "Where to start: a hexadecimal address (0x optional) or a kernel symbol"
-            + " (from --vmlinux, else the few that VMCOREINFO names). As in crash, a word that"
+            + " (from --vmlinux, else VMCOREINFO's and, on Linux 6.0+, the kallsyms tables in the"
+            + " dump). As in crash, a word that"
             + " is valid hexadecimal is an address.")
     String where;
 
@@ -73,7 +74,7 @@ final class RdCommand implements Callable<Integer> {
             OptionalLong start = address(session);
             if (start.isEmpty()) {
                 err.println("kdump-bridge rd: no symbol " + where
-                    + (vmlinux.vmlinux == null ? " in VMCOREINFO (give --vmlinux for the others)" : " in " + vmlinux.vmlinux));
+                    + (vmlinux.vmlinux == null ? " in VMCOREINFO or the dump's kallsyms (give --vmlinux)" : " in " + vmlinux.vmlinux));
                 return Main.EXIT_INPUT_ERROR;
             }
             Reader reader;
@@ -105,7 +106,7 @@ final class RdCommand implements Callable<Integer> {
         }
     }
 
-    private OptionalLong address(DumpSession session) {
+    private OptionalLong address(DumpSession session) throws IOException {
         String digits = where.startsWith("0x") || where.startsWith("0X") ? where.substring(2) : where;
         if (!digits.isEmpty() && digits.length() <= 16 && digits.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
             return OptionalLong.of(Long.parseUnsignedLong(digits, 16));

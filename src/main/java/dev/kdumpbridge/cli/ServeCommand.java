@@ -2,10 +2,22 @@ package dev.kdumpbridge.cli;
 
 import dev.kdumpbridge.dumptarget.DumpTarget;
 import dev.kdumpbridge.gdb.GdbServer;
+import dev.kdumpbridge.kernel.Kernel;
+import dev.kdumpbridge.kernel.KernelDataException;
+import dev.kdumpbridge.dump.VmcoreInfo;
+import dev.kdumpbridge.kernel.printk.CrashLogFormat;
+import dev.kdumpbridge.kernel.printk.PrintkLog;
+import dev.kdumpbridge.kernel.printk.PrintkRecord;
+import dev.kdumpbridge.memory.AddressFault;
 import dev.kdumpbridge.memory.KernelMemory;
+import dev.kdumpbridge.report.TaskTable;
+import dev.kdumpbridge.target.CommandTable;
+import dev.kdumpbridge.target.MonitorCommands;
 import dev.kdumpbridge.memory.TranslationUnavailableException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,9 +74,12 @@ final class ServeCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         try (DumpSession session = DumpSession.open(dump.files, vmlinux.vmlinux)) {
-            session.warnings().forEach(w -> err.println("kdump-bridge serve: warning: " + w));
             KernelMemory memory = session.paging().memory();
-            DumpTarget target = DumpTarget.of(session.dump(), memory, session::symbol, session.kernelOffset());
+            Optional<Kernel> kernel = session.kernel();
+            DumpTarget target = DumpTarget.of(session.dump(), memory, kernel, session.kernelOffset(),
+                Optional.of(monitorCommands(session, kernel)));
+            session.warnings().forEach(w -> err.println("kdump-bridge serve: warning: " + w));
+            kernel.ifPresent(k -> k.warnings().forEach(w -> err.println("kdump-bridge serve: warning: " + w)));
             try (GdbServer server = GdbServer.start(target, listen, gdbPort)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "gdb-server-shutdown"));
                 String address = server.address().getHostString() + ":" + server.port();
@@ -75,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
                 server.awaitClosed();
             }
             return Main.EXIT_OK;
-        } catch (IOException | TranslationUnavailableException | IllegalArgumentException e) {
+        } catch (IOException | TranslationUnavailableException | KernelDataException | IllegalArgumentException e) {
             err.println("kdump-bridge serve: " + e.getMessage());
             return Main.EXIT_INPUT_ERROR;
         } finally {
@@ -84,15 +99,97 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
+     * gdb's {@code monitor} commands. "info version" answers as QEMU's monitor does: the
+     * kernel's scripts/gdb helpers probe it to decide that thread N is CPU N-1, which holds here
+     * (linux/utils.py get_gdbserver_type).
+     */
+    private MonitorCommands monitorCommands(DumpSession session, Optional<Kernel> kernel) {
+        CommandTable.Builder commands = CommandTable.builder()
+            .add("info version", "kdump-bridge's version (what QEMU's monitor answers too)",
+                (args, out) -> out.accept(VersionProvider.describe() + "\n"))
+            .add("kaslr", "how far KASLR moved the kernel, and the gdb command that loads its symbols there",
+                (args, out) -> out.accept(kaslr(session)));
+        commands.add("sys", "the kernel, the dump, CPUs, tasks and the panic, as crash's sys shows them",
+            (args, out) -> {
+                try {
+                    out.accept(InfoCommand.systemSection(session, Optional.empty()));
+                } catch (IOException e) {
+                    throw new MonitorCommands.CommandException("sys: " + e.getMessage());
+                }
+            });
+        session.dump().vmcoreInfo().ifPresent(vmcoreInfo -> commands.add("log",
+            "the kernel log as it was at the crash, as crash's log shows it (dmesg)",
+            (args, out) -> printLog(session, vmcoreInfo, out)));
+        if (kernel.isPresent()) {
+            commands.add("ps", "every task, as crash's ps shows them", (args, out) -> {
+                try {
+                    out.accept(TaskTable.of(kernel.get().tasks()));
+                } catch (IOException | KernelDataException e) {
+                    throw new MonitorCommands.CommandException("ps: " + e.getMessage());
+                }
+            });
+        }
+        return commands.build();
+    }
+
+    private static void printLog(DumpSession session, VmcoreInfo vmcoreInfo, Consumer<String> out)
+            throws MonitorCommands.CommandException {
+        try {
+            PrintkLog log = PrintkLog.read(session.paging().memory(), vmcoreInfo);
+            StringBuilder text = new StringBuilder();
+            for (PrintkRecord record : log.records()) {
+                for (String line : CrashLogFormat.CRASH_DEFAULT.lines(record)) {
+                    text.append(line).append('\n');
+                }
+                // gdb shows each O packet as it comes; a few kilobytes at a time keeps packets small.
+                if (text.length() > 4096) {
+                    out.accept(text.toString());
+                    text.setLength(0);
+                }
+            }
+            out.accept(text.toString());
+            if (log.firstFault().isPresent()) {
+                throw new MonitorCommands.CommandException("log: the dump lacks part of the log buffer, first at "
+                    + log.firstFault().get().getMessage());
+            }
+        } catch (AddressFault e) {
+            throw new MonitorCommands.CommandException("log: cannot read the log buffer's header: " + e.getMessage());
+        } catch (IOException | KernelDataException | TranslationUnavailableException e) {
+            throw new MonitorCommands.CommandException("log: " + e.getMessage());
+        }
+    }
+
+    private String kaslr(DumpSession session) {
+        if (session.kernelOffset().isEmpty()) {
+            return "the dump does not say how far KASLR moved the kernel (no KERNELOFFSET in VMCOREINFO)\n";
+        }
+        long offset = session.kernelOffset().getAsLong();
+        return "KASLR offset 0x" + Long.toHexString(offset) + "; load the kernel's symbols there with:\n  "
+            + loadSymbols(offset) + "\n";
+    }
+
+    /**
      * gdb 13 applies qOffsets to .text and .data only, so .rodata symbols such as linux_banner
      * would keep their link-time addresses; loading the symbols with the KASLR offset moves
-     * every section.
+     * every section. add-symbol-file asks before loading, hence confirm off around it.
      */
     private String gdbCommand(DumpSession session, String address) {
-        String file = vmlinux.vmlinux == null ? "VMLINUX" : vmlinux.vmlinux.toString();
         String symbols = session.kernelOffset().isPresent()
-            ? "gdb -ex 'symbol-file " + file + " -o 0x" + Long.toHexString(session.kernelOffset().getAsLong()) + "'"
-            : "gdb " + file;
+            ? "gdb -iex 'set confirm off' -ex '" + loadSymbols(session.kernelOffset().getAsLong()) + "' -ex 'set confirm on'"
+            : "gdb " + vmlinuxName();
         return symbols + " -ex 'target remote " + address + "'";
+    }
+
+    /**
+     * The vmlinux's symbols at their KASLR addresses, except the x86_64 per-CPU section: its
+     * symbols are offsets from each CPU's __per_cpu_offset, linked at 0, and must stay there or
+     * per-CPU variables (the kernel's $lx_current(), current_task) read the wrong memory.
+     */
+    private String loadSymbols(long kernelOffset) {
+        return "add-symbol-file " + vmlinuxName() + " -o 0x" + Long.toHexString(kernelOffset) + " -s .data..percpu 0";
+    }
+
+    private String vmlinuxName() {
+        return vmlinux.vmlinux == null ? "VMLINUX" : vmlinux.vmlinux.toString();
     }
 }

@@ -2,9 +2,11 @@ package dev.kdumpbridge.kernel;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -16,6 +18,10 @@ import java.util.OptionalLong;
  * only values inside the kernel image, the rule crash uses ({@code symbols.c} {@code relocate}):
  * x86-64 per-CPU symbols are small offsets into each CPU's area and absolute symbols are
  * constants, and neither moves (reference 03 §4).
+ *
+ * <p>Two sources fill the same table: the vmlinux ELF symbol table ({@link Vmlinux#symbols}),
+ * with sizes and link-time values, and the kernel's own kallsyms in a dump ({@link Kallsyms}),
+ * without sizes and shifted back to link time, so both answer alike.
  *
  * <p>Names are not unique: static functions and variables of different files share names.
  * {@link #lookup} prefers a global definition, and otherwise the first in table order;
@@ -47,7 +53,10 @@ public final class Symbols {
      */
     private static final int INDEX_BITS = 24;
     private static final int RANK_BITS = 3;
-    private static final long MAX_IMAGE_SPAN = 1L << (64 - 2 - INDEX_BITS - RANK_BITS);
+    /** Most symbols one table holds: the index part of an address key. */
+    static final int MAX_SYMBOLS = (1 << INDEX_BITS) - 1;
+    /** Most bytes from the image's first address to its end that the address keys can express. */
+    static final long MAX_IMAGE_SPAN = 1L << (64 - 2 - INDEX_BITS - RANK_BITS);
 
     private final Table table;
     private final long kaslrOffset;
@@ -99,9 +108,9 @@ public final class Symbols {
                     + " bytes is not a whole number of " + SYM_SIZE + "-byte entries");
         }
         int count = symtab.limit() / SYM_SIZE;
-        if (count >= 1 << INDEX_BITS) {
+        if (count > MAX_SYMBOLS) {
             throw new VmlinuxFormatException(file, symtabSection.fileOffset(), count + " symbols are more than"
-                    + " any kernel has (at most " + (1 << INDEX_BITS) + ")");
+                    + " any kernel has (at most " + MAX_SYMBOLS + ")");
         }
         long imageStart = -1;
         long imageEnd = 0;
@@ -117,14 +126,7 @@ public final class Symbols {
                     + " more than any kernel image", imageStart, imageEnd));
         }
         byte[] strings = strtab.array();
-        String[] names = new String[count];
-        long[] values = new long[count];
-        long[] sizes = new long[count];
-        byte[] kinds = new byte[count];
-        boolean[] global = new boolean[count];
-        long[] byAddress = new long[count];
-        int placed = 0;
-        int kept = 0;
+        Builder table = new Builder(count);
         for (int i = 1; i < count; i++) {
             int at = i * SYM_SIZE;
             long nameOffset = Integer.toUnsignedLong(symtab.getInt(at));
@@ -167,49 +169,124 @@ public final class Symbols {
             if (isIgnoredName(strings, start, end)) {
                 continue;
             }
-            long value = symtab.getLong(at + 8);
             long size = symtab.getLong(at + 16);
-            names[kept] = new String(strings, start, end - start, StandardCharsets.ISO_8859_1);
-            values[kept] = value;
-            sizes[kept] = size;
-            kinds[kept] = (byte) kind.ordinal();
-            global[kept] = !local;
-            if (Long.compareUnsigned(value, imageStart) >= 0 && Long.compareUnsigned(value, imageEnd) <= 0) {
-                // Among symbols at one address the most telling comes first: a typed function or
-                // object over an assembler label, a sized one over a sizeless one (_text and
-                // _stext sit on startup_64), a global over a static, then table order.
-                int rank = (type == STT_FUNC || type == STT_OBJECT ? 0 : 4) + (size != 0 ? 0 : 2) + (local ? 1 : 0);
-                byAddress[placed++] = (value - imageStart) << (RANK_BITS + INDEX_BITS)
-                        | (long) rank << INDEX_BITS | kept;
-            }
-            kept++;
+            // Among symbols at one address the most telling comes first: a typed function or
+            // object over an assembler label, a sized one over a sizeless one (_text and _stext
+            // sit on startup_64), a global over a static, then table order.
+            int rank = (type == STT_FUNC || type == STT_OBJECT ? 0 : 4) + (size != 0 ? 0 : 2) + (local ? 1 : 0);
+            table.add(new String(strings, start, end - start, StandardCharsets.ISO_8859_1), symtab.getLong(at + 8),
+                    size, kind, !local, rank);
         }
-        byAddress = Arrays.copyOf(byAddress, placed);
-        Arrays.sort(byAddress);
+        return table.build(imageStart, imageEnd);
+    }
 
-        int[] nameSlots = new int[Integer.highestOneBit(Math.max(kept, 1) * 2) * 2];
-        int mask = nameSlots.length - 1;
-        int[] nextSameName = new int[kept];
-        int[] lastSameName = new int[kept];
-        for (int i = 0; i < kept; i++) {
-            nextSameName[i] = -1;
-            int slot = names[i].hashCode() & mask;
-            while (nameSlots[slot] != 0 && !names[nameSlots[slot] - 1].equals(names[i])) {
-                slot = (slot + 1) & mask;
-            }
-            if (nameSlots[slot] == 0) {
-                nameSlots[slot] = i + 1;
-                lastSameName[i] = i;
-            } else {
-                int first = nameSlots[slot] - 1;
-                nextSameName[lastSameName[first]] = i;
-                lastSameName[first] = i;
-            }
+    /**
+     * Gathers one source's symbols (the ELF symbol table, kallsyms in memory) and builds the
+     * indexed table from them, so that every source answers lookups the same way.
+     */
+    static final class Builder {
+        private String[] names;
+        private long[] values;
+        private long[] sizes;
+        private byte[] kinds;
+        private boolean[] global;
+        private byte[] ranks;
+        private int count;
+
+        /** @param expected how many symbols the source says it has; the arrays grow beyond it */
+        Builder(int expected) {
+            int capacity = Math.max(expected, 16);
+            names = new String[capacity];
+            values = new long[capacity];
+            sizes = new long[capacity];
+            kinds = new byte[capacity];
+            global = new boolean[capacity];
+            ranks = new byte[capacity];
         }
-        Table table = new Table(Arrays.copyOf(names, kept), Arrays.copyOf(values, kept), Arrays.copyOf(sizes, kept),
-                Arrays.copyOf(kinds, kept), Arrays.copyOf(global, kept), nameSlots, nextSameName, byAddress,
-                imageStart, imageEnd);
-        return new Symbols(table, 0);
+
+        /**
+         * Adds a symbol after those added before it; table order is the order of these calls.
+         *
+         * @param linkValue the link-time value: an address in the image, a per-CPU offset or a
+         *                  constant
+         * @param rank      preference among symbols at one address, lower first, below
+         *                  {@code 1 << RANK_BITS}; equal ranks keep table order
+         * @throws IllegalStateException past {@link #MAX_SYMBOLS}, which callers check first
+         *                               to name their source in the error
+         */
+        void add(String name, long linkValue, long size, Symbol.Kind kind, boolean isGlobal, int rank) {
+            if (count == MAX_SYMBOLS) {
+                throw new IllegalStateException("more than " + MAX_SYMBOLS + " symbols");
+            }
+            if (count == names.length) {
+                int capacity = Math.min(count * 2, MAX_SYMBOLS);
+                names = Arrays.copyOf(names, capacity);
+                values = Arrays.copyOf(values, capacity);
+                sizes = Arrays.copyOf(sizes, capacity);
+                kinds = Arrays.copyOf(kinds, capacity);
+                global = Arrays.copyOf(global, capacity);
+                ranks = Arrays.copyOf(ranks, capacity);
+            }
+            names[count] = name;
+            values[count] = linkValue;
+            sizes[count] = size;
+            kinds[count] = (byte) kind.ordinal();
+            global[count] = isGlobal;
+            ranks[count] = (byte) rank;
+            count++;
+        }
+
+        /**
+         * The table at link time (KASLR offset 0).
+         *
+         * @param imageStart lowest link address of the kernel image
+         * @param imageEnd   its end, included; values in between are image addresses, which KASLR
+         *                   moves and {@link Symbols#at} finds
+         * @throws IllegalArgumentException when the image spans {@link #MAX_IMAGE_SPAN} or more,
+         *                                  which callers check first to name their source
+         */
+        Symbols build(long imageStart, long imageEnd) {
+            if (Long.compareUnsigned(imageEnd - imageStart, MAX_IMAGE_SPAN) >= 0) {
+                throw new IllegalArgumentException(String.format("image 0x%x to 0x%x spans more than 0x%x bytes",
+                        imageStart, imageEnd, MAX_IMAGE_SPAN));
+            }
+            long[] byAddress = new long[count];
+            int placed = 0;
+            for (int i = 0; i < count; i++) {
+                boolean inImage = Long.compareUnsigned(values[i], imageStart) >= 0
+                        && Long.compareUnsigned(values[i], imageEnd) <= 0;
+                if (inImage) {
+                    byAddress[placed++] = (values[i] - imageStart) << (RANK_BITS + INDEX_BITS)
+                            | (long) ranks[i] << INDEX_BITS | i;
+                }
+            }
+            byAddress = Arrays.copyOf(byAddress, placed);
+            Arrays.sort(byAddress);
+
+            int[] nameSlots = new int[Integer.highestOneBit(Math.max(count, 1) * 2) * 2];
+            int mask = nameSlots.length - 1;
+            int[] nextSameName = new int[count];
+            int[] lastSameName = new int[count];
+            for (int i = 0; i < count; i++) {
+                nextSameName[i] = -1;
+                int slot = names[i].hashCode() & mask;
+                while (nameSlots[slot] != 0 && !names[nameSlots[slot] - 1].equals(names[i])) {
+                    slot = (slot + 1) & mask;
+                }
+                if (nameSlots[slot] == 0) {
+                    nameSlots[slot] = i + 1;
+                    lastSameName[i] = i;
+                } else {
+                    int first = nameSlots[slot] - 1;
+                    nextSameName[lastSameName[first]] = i;
+                    lastSameName[first] = i;
+                }
+            }
+            Table table = new Table(Arrays.copyOf(names, count), Arrays.copyOf(values, count),
+                    Arrays.copyOf(sizes, count), Arrays.copyOf(kinds, count), Arrays.copyOf(global, count), nameSlots,
+                    nextSameName, byAddress, imageStart, imageEnd);
+            return new Symbols(table, 0);
+        }
     }
 
     /**
@@ -250,6 +327,25 @@ public final class Symbols {
     /** How many symbols the table kept. */
     public int size() {
         return table.names.length;
+    }
+
+    /**
+     * Every symbol in table order: the ELF symbol table's, or kallsyms' address order. A view:
+     * each element is made when asked for.
+     */
+    public List<Symbol> all() {
+        return new AbstractList<>() {
+            @Override
+            public Symbol get(int index) {
+                Objects.checkIndex(index, size());
+                return symbol(index);
+            }
+
+            @Override
+            public int size() {
+                return Symbols.this.size();
+            }
+        };
     }
 
     /** The symbol of that name: a global one if there is one, else the first static one. */

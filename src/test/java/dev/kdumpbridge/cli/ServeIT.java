@@ -7,19 +7,24 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.fixtures.Fixtures.Dump;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kdump-bridge serve} on the demo dump, attached with the very gdb command it prints, as
@@ -28,6 +33,9 @@ import org.junit.jupiter.api.Test;
 class ServeIT {
     private static Process server;
     private static String attachCommand;
+    private static String address;
+    @TempDir
+    static Path scratch;
     private static Dump dump;
 
     @BeforeAll
@@ -41,6 +49,7 @@ class ServeIT {
         BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
         String listening = out.readLine();
         assertTrue(listening != null && listening.startsWith("listening gdb=127.0.0.1:"), String.valueOf(listening));
+        address = listening.substring("listening gdb=".length());
         String attach = out.readLine();
         assertTrue(attach != null && attach.startsWith("attach with: gdb "), String.valueOf(attach));
         attachCommand = attach.substring("attach with: ".length());
@@ -56,22 +65,215 @@ class ServeIT {
 
     @Test
     void theAttachCommandCarriesTheKaslrOffsetTheGuestReported() throws Exception {
-        // x86_64 links _text at __START_KERNEL, 0xffffffff81000000; the guest's /proc/kallsyms
-        // says where KASLR put it.
-        long offset = Fixtures.guestSymbols(dump).get("_text") - 0xffffffff81000000L;
-        assertTrue(attachCommand.contains("symbol-file " + Fixtures.vmlinux() + " -o 0x" + Long.toHexString(offset) + "'"),
+        long offset = guestKaslrOffset();
+        assertTrue(attachCommand.contains("add-symbol-file " + Fixtures.vmlinux() + " -o 0x" + Long.toHexString(offset)
+            + " -s .data..percpu 0'"),
             attachCommand);
     }
 
+    /**
+     * x86_64 links _text at __START_KERNEL, 0xffffffff81000000; the guest's /proc/kallsyms says
+     * where KASLR put it.
+     */
+    private static long guestKaslrOffset() throws Exception {
+        return Fixtures.guestSymbols(dump).get("_text") - 0xffffffff81000000L;
+    }
+
+    /**
+     * Every task crash lists is a gdb thread named by its comm, the task running on CPU N being
+     * thread N+1; and for each, gdb's backtrace (unwound by gdb from our registers with the
+     * vmlinux's CFI) passes through every return address crash's {@code foreach bt} shows, in
+     * order. Some of crash's frames are its own: the panic task's #0 machine_kexec, found by
+     * scanning the stack above the registers __crash_kexec saved, and #1, the return address
+     * into __crash_kexec after that call (the saved registers, so gdb's #1, are at the earlier
+     * crash_setup_regs in the same function); and the NMI handler frames of
+     * the CPUs the panic stopped, which crash walks on the NMI stack, while the notes (and so
+     * gdb) hold the registers the NMI interrupted.
+     */
     @Test
-    void gdbSeesEveryCpuWithTheTaskCrashSawOnIt() throws Exception {
-        String out = gdb("info threads");
-        Set<String> pids = new TreeSet<>();
-        Matcher thread = Pattern.compile("Thread \\d+ \"CPU \\d\" \\(on CPU \\d pid (\\d+)\\)").matcher(out);
-        while (thread.find()) {
-            pids.add(thread.group(1));
+    void everyTaskIsAThreadWhoseBacktracePassesThroughCrashsFrames() throws Exception {
+        String out = gdb("set print frame-arguments none", "set print frame-info location-and-address", "info threads",
+            "thread apply all bt");
+        Map<String, List<Long>> crashFrames = crashFrames();
+        Map<String, String> crashCpuOf = new HashMap<>();
+        List<String> running = new ArrayList<>();
+        for (String line : Files.readAllLines(crashOutput("ps.txt")).subList(1, 81)) {
+            String[] f = line.substring(1).trim().split("\\s+");
+            crashCpuOf.put(f[0] + "/" + f[2], f[f.length - 1].replaceAll("^\\[|\\]$", ""));
+            if (line.startsWith(">")) {
+                running.add(f[2] + ":" + f[0]);
+            }
         }
-        assertEquals(crashOnCpuPids(), pids, out);
+        Collections.sort(running);
+        Matcher header = Pattern.compile("(?m)^Thread (\\d+) \\(Thread \\d+ \"([^\"]*)\" \\(pid (\\d+) .*CPU (\\d+)\\)\\):$")
+            .matcher(out);
+        List<int[]> starts = new ArrayList<>();
+        Map<String, String> threads = new HashMap<>();
+        while (header.find()) {
+            String task = header.group(3) + "/" + header.group(4);
+            assertEquals(crashCpuOf.get(task), header.group(2), "thread " + header.group(1) + " name");
+            int number = Integer.parseInt(header.group(1));
+            if (number <= running.size()) {
+                assertEquals(running.get(number - 1), header.group(4) + ":" + header.group(3), "thread " + number);
+            }
+            threads.put(task, header.group(1));
+            starts.add(new int[] {header.start(), header.end()});
+        }
+        assertEquals(crashCpuOf.keySet(), threads.keySet(), "gdb's threads are crash's tasks");
+        Matcher frames = Pattern.compile("(?m)^#\\d+\\s+0x([0-9a-f]+) in ").matcher("");
+        for (int i = 0; i < starts.size(); i++) {
+            String bt = out.substring(starts.get(i)[1], i + 1 < starts.size() ? starts.get(i + 1)[0] : out.length());
+            Matcher h = header.reset(out.substring(starts.get(i)[0], starts.get(i)[1]));
+            assertTrue(h.find());
+            String task = h.group(3) + "/" + h.group(4);
+            List<Long> gdbPcs = new ArrayList<>();
+            frames.reset(bt);
+            while (frames.find()) {
+                gdbPcs.add(Long.parseUnsignedLong(frames.group(1), 16));
+            }
+            List<Long> expected = crashFrames.getOrDefault(task, List.of());
+            int at = 0;
+            for (long pc : gdbPcs) {
+                if (at < expected.size() && expected.get(at) == pc) {
+                    at++;
+                }
+            }
+            assertEquals(expected.size(), at, "task " + task + ": crash's frames " + hex(expected)
+                + " are not all in gdb's backtrace:\n" + bt);
+        }
+    }
+
+    /** Return addresses of crash's frames per pid/CPU, without the frames only crash has (above). */
+    private static Map<String, List<Long>> crashFrames() throws Exception {
+        Map<String, List<Long>> frames = new HashMap<>();
+        Pattern taskLine = Pattern.compile("^PID: (\\d+)\\s+TASK: \\S+\\s+CPU: (\\d+).*");
+        Pattern frameLine = Pattern.compile("^\\s*#(\\d+) \\[[0-9a-f]+\\] (\\S+) at ([0-9a-f]+)$");
+        List<Long> current = null;
+        boolean afterKexec = false;
+        for (String line : Files.readAllLines(crashOutput("foreach-bt.txt"))) {
+            Matcher t = taskLine.matcher(line);
+            Matcher f = frameLine.matcher(line);
+            if (t.matches()) {
+                current = new ArrayList<>();
+                frames.put(t.group(1) + "/" + t.group(2), current);
+            } else if (line.startsWith("--- <") && current != null) {
+                current.clear();
+            } else if (f.matches() && current != null) {
+                boolean nmiHandling = f.group(2).equals("crash_nmi_callback") || f.group(2).equals("default_do_nmi")
+                    || f.group(2).equals("exc_nmi") || f.group(2).endsWith("_nmi");
+                boolean kexec = f.group(1).equals("0") && f.group(2).equals("machine_kexec");
+                if (!nmiHandling && !kexec && !afterKexec) {
+                    current.add(Long.parseUnsignedLong(f.group(3), 16));
+                }
+                afterKexec = kexec;
+            }
+        }
+        return frames;
+    }
+
+    private static String hex(List<Long> values) {
+        return values.stream().map(Long::toHexString).collect(Collectors.joining(" "));
+    }
+
+    /** The kernel's own scripts/gdb helpers take a non-empty "monitor info version" for QEMU's stub. */
+    @Test
+    void monitorLogSysAndInfoVersionAnswerAsCrashAndQemuDo() throws Exception {
+        String out = gdb("monitor log", "monitor sys", "monitor info version", "monitor kaslr");
+        assertTrue(out.contains(Files.readString(crashOutput("log.txt"))), "monitor log differs from crash's log");
+        String panic = Files.readAllLines(crashOutput("sys.txt")).stream().filter(l -> l.contains("PANIC:"))
+            .findFirst().orElseThrow();
+        assertTrue(out.contains(panic + "\n"), out);
+        assertTrue(out.contains("       TASKS: 80\n"), out);
+        assertTrue(out.matches("(?s).*\nkdump-bridge \\S+ on Java .*"), out);
+        assertTrue(out.contains("KASLR offset 0x38c00000"), out);
+    }
+
+    /**
+     * LLDB 14 indexes all DWARF of a 590 MB debug vmlinux before answering (minutes); given the
+     * vmlinux without DWARF but with its symbols and .debug_frame, as the README says, it starts
+     * at once and unwinds with the same CFI gdb uses.
+     */
+    @Test
+    void lldbListsEveryTaskUnwindsThePanicAndReadsMemory() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/lldb")), "lldb is not installed");
+        Path symbols = symbolsAndCfiOnly();
+        long offset = guestKaslrOffset();
+        Process lldb = new ProcessBuilder("lldb", "--no-lldbinit", "--batch",
+            "-o", "target create " + symbols, "-o", "target modules load --file " + symbols.getFileName() + " --slide 0x" + Long.toHexString(offset),
+            "-o", "gdb-remote " + address, "-o", "thread list", "-o", "bt", "-o", "memory read -c 32 -f c &linux_banner")
+            .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        String out = new String(lldb.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(lldb.waitFor(120, TimeUnit.SECONDS), "lldb did not finish");
+
+        Matcher thread = Pattern.compile("(?m)^[ *] thread #(\\d+): tid = (\\d+),.*name = '([^']*)'").matcher(out);
+        List<String> names = new ArrayList<>();
+        while (thread.find()) {
+            names.add(thread.group(3));
+        }
+        List<String> crashNames = PsCommandIT.crashPsWithoutMemoryColumns(dump).stream().skip(1)
+            .map(l -> l.substring(l.lastIndexOf("  ") + 2).replaceAll("^\\[|\\]$", "")).sorted().toList();
+        assertEquals(crashNames, names.stream().sorted().toList(), out);
+
+        List<Long> expected = crashFrames().get("294/0");
+        Matcher frame = Pattern.compile("(?m)^\\s+\\*? ?frame #\\d+: 0x([0-9a-f]+) ").matcher(out);
+        List<Long> pcs = new ArrayList<>();
+        while (frame.find()) {
+            pcs.add(Long.parseUnsignedLong(frame.group(1), 16));
+        }
+        assertTrue(pcs.containsAll(expected), "crash's frames " + hex(expected) + " not all in LLDB's bt:\n" + out);
+        String release = Files.readString(dump.guestFile("uname.txt")).split(" ")[2];
+        assertTrue(out.contains(": Linux version " + release.substring(0, 18)), out);
+    }
+
+    /**
+     * 32 gdb clients at once on one server, each unwinding every task: all must print the same.
+     * They load the vmlinux without DWARF (symbols and .debug_frame), which unwinds the same way
+     * at a sixth of the memory: 32 full debug vmlinuxes would take 15 GB.
+     */
+    @Test
+    void thirtyTwoGdbClientsAtOnceAllUnwindEveryTaskAlike() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/gdb")), "gdb is not installed");
+        String command = "gdb -nx -batch -ex 'add-symbol-file " + symbolsAndCfiOnly() + " -o 0x"
+            + Long.toHexString(guestKaslrOffset()) + " -s .data..percpu 0' -ex 'target remote " + address
+            + "' -ex 'thread apply all bt' -ex 'monitor ps'";
+        List<Process> clients = new ArrayList<>();
+        List<Path> outputs = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            Path output = scratch.resolve("gdb-" + i + ".out");
+            outputs.add(output);
+            clients.add(new ProcessBuilder("bash", "-c", command).redirectErrorStream(true)
+                .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start());
+        }
+        for (Process client : clients) {
+            assertTrue(client.waitFor(300, TimeUnit.SECONDS), "a gdb client did not finish");
+        }
+        String first = Files.readString(outputs.get(0));
+        assertTrue(first.contains("Thread 80 ") && first.contains(" in panic ()") && first.contains("      PID    PPID"),
+            first);
+        for (int i = 1; i < outputs.size(); i++) {
+            assertEquals(first, Files.readString(outputs.get(i)), "client " + i);
+        }
+    }
+
+    /** The fixture vmlinux without DWARF: its symbol table and .debug_frame, 88 MB instead of 590. */
+    private static synchronized Path symbolsAndCfiOnly() throws Exception {
+        Path symbols = scratch.resolve("vmlinux-symbols");
+        if (!Files.exists(symbols)) {
+            Process objcopy = new ProcessBuilder("objcopy", "--wildcard", "-R", ".debug_*", "-R", "!.debug_frame",
+                Fixtures.vmlinux().toString(), symbols.toString()).inheritIO().start();
+            assertEquals(0, objcopy.waitFor(), "objcopy failed");
+        }
+        return symbols;
+    }
+
+    @Test
+    void monitorPsPrintsWhatCrashsPsPrints() throws Exception {
+        String out = gdb("monitor ps");
+        String table = out.substring(out.indexOf("      PID    PPID"));
+        assertEquals(String.join("\n", PsCommandIT.crashPsWithoutMemoryColumns(dump)),
+            table.substring(0, table.lastIndexOf("\n")).lines().filter(l -> !l.startsWith("[Inferior"))
+                .collect(Collectors.joining("\n")));
     }
 
     @Test
@@ -89,17 +291,6 @@ class ServeIT {
         String out = gdb("x/s linux_banner", "p init_task.comm");
         assertTrue(out.contains("<linux_banner>:\t\"Linux version " + release + " "), out);
         assertTrue(out.contains("= \"swapper/0"), out);
-    }
-
-    /** The pids of crash's ps lines marked '>' (active on a CPU). */
-    private static Set<String> crashOnCpuPids() throws Exception {
-        Set<String> pids = new TreeSet<>();
-        for (String line : Files.readAllLines(crashOutput("ps.txt"))) {
-            if (line.startsWith(">")) {
-                pids.add(line.substring(1).trim().split("\\s+")[0]);
-            }
-        }
-        return pids;
     }
 
     private static Path crashOutput(String name) {

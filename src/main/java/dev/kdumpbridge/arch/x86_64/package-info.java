@@ -5,7 +5,8 @@
  * walk ({@link dev.kdumpbridge.arch.x86_64.X86_64PageTables}, memory's
  * {@link dev.kdumpbridge.memory.PageTableWalker}) and the discovery of the paging levels, the root,
  * phys_base and the region bases from a dump ({@link dev.kdumpbridge.arch.x86_64.X86_64Paging}).
- * Later also the registers of sleeping tasks and the ORC / frame-pointer unwinder.
+ * The registers of sleeping tasks from their switch frame ({@link
+ * dev.kdumpbridge.arch.x86_64.InactiveTaskFrame}). Later also the ORC / frame-pointer unwinder.
  *
  * <p>Describes the machine with the value types of {@code dev.kdumpbridge.target} and reads
  * memory through {@code dev.kdumpbridge.memory}; knows no protocol (gdb, dap). It reads the
