@@ -3,6 +3,7 @@ package dev.kdumpbridge.dumptarget;
 import dev.kdumpbridge.arch.x86_64.PrstatusRegisters;
 import dev.kdumpbridge.arch.x86_64.X86_64Architecture;
 import dev.kdumpbridge.dump.DumpFile;
+import dev.kdumpbridge.dump.DumpKind;
 import dev.kdumpbridge.dump.ElfNote;
 import dev.kdumpbridge.kernel.Kernel;
 import dev.kdumpbridge.kernel.KernelDataException;
@@ -33,9 +34,12 @@ import org.slf4j.LoggerFactory;
 /**
  * An x86_64 dump as a debug target: every kernel task is a thread, the task running on each CPU
  * first, in CPU order, so that gdb's thread N is CPU N-1 as the kernel's {@code scripts/gdb}
- * expects; then every other task in pid order. Thread ids are positions in that list, fixed for
- * the dump's life. Registers come from the CPU's NT_PRSTATUS for a running task and from the
- * switch frame for a sleeping one, recovered when first asked for.
+ * expects; then every other task in pid order. A thread's id is its task's, fixed for the
+ * target's life. Registers come from {@link TaskRegisters} when first asked for.
+ *
+ * <p>A live kernel (/proc/kcore) changes under us: its task list is read again whenever a
+ * debugger asks for the thread list, a task keeps its thread id while it lives, a thread whose
+ * task has exited is gone (its packets get errors), and registers are never cached.
  *
  * <p>Without the kernel's symbols and types the tasks cannot be found; each CPU that saved its
  * registers is then one thread, as in QEMU's gdbstub.
@@ -48,17 +52,30 @@ public final class DumpTarget implements DebugTarget {
         RegisterSet read() throws AddressFault, IOException;
     }
 
+    /** One reading of the thread list: threads in order, their register sources by id. */
+    private record Threads(List<TargetThread> list, Map<Long, TargetThread> byId, Map<Long, RegisterSource> sources,
+            long stopThread, StopReason stopReason) {
+    }
+
     private final DumpFile dump;
     private final KernelMemory memory;
     private final OptionalLong kernelOffset;
     private final Optional<MonitorCommands> monitor;
-    private final List<TargetThread> threads = new ArrayList<>();
-    private final List<RegisterSource> sources = new ArrayList<>();
+    private final boolean live;
+    /** The kernel model the thread list was read from; replaced on each refresh of a live kernel. */
+    private Kernel kernel;
+    private volatile Threads threads;
     private final Map<Long, RegisterSet> recovered = new ConcurrentHashMap<>();
-    /** Task address to thread id. */
-    private final Map<Long, Long> taskThreads = new HashMap<>();
-    private final long stopThread;
-    private final StopReason stopReason;
+    /**
+     * A task as seen from outside: a live kernel frees an exited task's task_struct and soon puts
+     * a new task at the same address, so the address alone does not name a task; its pid does,
+     * for as long as pids are not reused, which takes the kernel pid_max forks.
+     */
+    private record TaskKey(long address, int pid) {
+    }
+
+    /** Thread ids of tasks, handed out in first-seen order and never reused. */
+    private final Map<TaskKey, Long> taskThreads = new HashMap<>();
 
     private DumpTarget(DumpFile dump, KernelMemory memory, Optional<Kernel> kernel, OptionalLong kernelOffset,
             Optional<MonitorCommands> monitor) throws KernelDataException, IOException {
@@ -66,39 +83,16 @@ public final class DumpTarget implements DebugTarget {
         this.memory = memory;
         this.kernelOffset = kernelOffset;
         this.monitor = monitor;
-        List<ElfNote> notes = dump.prstatus();
-        boolean snapshot = !dump.notes(ElfNote.QEMU, 0).isEmpty();
-        // The kernel appends CRASHTIME to VMCOREINFO when it crashes; snapshots have none.
-        boolean crashed = dump.vmcoreInfo().flatMap(info -> info.get("CRASHTIME")).isPresent();
-        long stop = 1;
-        StopReason reason;
-        if (kernel.isPresent()) {
-            Optional<Task> panicking = addTasks(kernel.get());
-            if (panicking.isPresent()) {
-                Task task = panicking.get();
-                stop = threadOf(task);
-                reason = new StopReason(StopReason.Kind.PANIC, String.format("kernel panic on CPU %d in pid %d (%s)",
-                    task.cpu(), task.pid(), task.comm()));
-            } else {
-                reason = crashed
-                    ? new StopReason(StopReason.Kind.PANIC, "kernel crash; the kernel did not record which CPU panicked")
-                    : new StopReason(StopReason.Kind.PAUSED, "no CPU panicked: a snapshot of a running kernel");
-            }
-        } else {
-            addCpus(notes, snapshot);
-            reason = crashed
-                ? new StopReason(StopReason.Kind.PANIC,
-                    "kernel crash; which CPU panicked is unknown without the kernel's symbols and types")
-                : new StopReason(StopReason.Kind.PAUSED, "no CPU panicked: a snapshot of a running kernel");
-        }
-        this.stopThread = stop;
-        this.stopReason = reason;
+        this.live = dump.info().kind() == DumpKind.KCORE;
+        this.kernel = kernel.orElse(null);
+        this.threads = kernel.isPresent() ? taskThreads(kernel.get()) : cpuThreads();
     }
 
     /**
      * @param kernel the kernel model, when its symbols and types could be found; without it the
      *               threads are the dump's CPUs
-     * @throws IllegalArgumentException when the dump is not of an x86_64 kernel or saved no CPU
+     * @throws IllegalArgumentException when the dump is not of an x86_64 kernel, or has neither
+     *                                  the kernel model nor CPU registers to make threads of
      * @throws KernelDataException      when the task list cannot be read at all
      */
     public static DumpTarget of(DumpFile dump, KernelMemory memory, Optional<Kernel> kernel, OptionalLong kernelOffset,
@@ -106,51 +100,77 @@ public final class DumpTarget implements DebugTarget {
         if (!dump.info().machine().equals("x86_64")) {
             throw new IllegalArgumentException("serving " + dump.info().machine() + " dumps is not written yet; x86_64 is");
         }
-        if (dump.prstatus().isEmpty()) {
-            throw new IllegalArgumentException("the dump holds no CPU registers (no NT_PRSTATUS note)");
+        if (kernel.isEmpty() && dump.prstatus().isEmpty()) {
+            throw new IllegalArgumentException("without the kernel's symbols and types there are no tasks to show, and"
+                + " the dump holds no CPU registers (no NT_PRSTATUS note) either: give --vmlinux");
         }
         return new DumpTarget(dump, memory, kernel, kernelOffset, monitor);
     }
 
-    /** Adds every task as a thread; returns the panicking task, if the kernel recorded one. */
-    private Optional<Task> addTasks(Kernel kernel) throws KernelDataException, IOException {
-        TaskRegisters registers = TaskRegisters.of(dump, kernel);
-        List<Task> ordered = new ArrayList<>(kernel.tasks());
-        // Stable sort: running tasks by CPU first, the rest keep the kernel model's pid order.
+    /** Every task as a thread, running tasks first by CPU, then the rest in pid order. */
+    private Threads taskThreads(Kernel model) throws KernelDataException, IOException {
+        TaskRegisters registers = TaskRegisters.of(dump, model);
+        List<Task> ordered = new ArrayList<>(model.tasks());
+        // Stable sort: the kernel model lists the tasks in pid order.
         ordered.sort(Comparator.comparing((Task t) -> !t.current()).thenComparingInt(t -> t.current() ? t.cpu() : 0));
-        for (Task task : ordered) {
-            taskThreads.put(task.address(), (long) threads.size() + 1);
-            add(thread(task), () -> registers.of(task));
+        List<TargetThread> list = new ArrayList<>(ordered.size());
+        Map<Long, TargetThread> byId = new HashMap<>();
+        Map<Long, RegisterSource> sources = new HashMap<>();
+        synchronized (taskThreads) {
+            for (Task task : ordered) {
+                long id = taskThreads.computeIfAbsent(new TaskKey(task.address(), task.pid()),
+                    key -> (long) taskThreads.size() + 1);
+                TargetThread thread = thread(id, task);
+                list.add(thread);
+                byId.put(id, thread);
+                sources.put(id, () -> registers.of(task));
+            }
         }
-        return kernel.panicTask();
+        Optional<Task> panicking = model.panicTask();
+        if (panicking.isPresent()) {
+            Task task = panicking.get();
+            return new Threads(List.copyOf(list), byId, sources, taskThreads.get(new TaskKey(task.address(), task.pid())),
+                new StopReason(StopReason.Kind.PANIC, String.format("kernel panic on CPU %d in pid %d (%s)",
+                    task.cpu(), task.pid(), task.comm())));
+        }
+        StopReason reason = live ? new StopReason(StopReason.Kind.PAUSED, "a live kernel, read through /proc/kcore")
+            : crashed() ? new StopReason(StopReason.Kind.PANIC, "kernel crash; the kernel did not record which CPU panicked")
+            : new StopReason(StopReason.Kind.PAUSED, "no CPU panicked: a snapshot of a running kernel");
+        return new Threads(List.copyOf(list), byId, sources, list.isEmpty() ? 1 : list.get(0).id(), reason);
     }
 
-    private long threadOf(Task task) {
-        return taskThreads.getOrDefault(task.address(), 1L);
+    /** The kernel appends CRASHTIME to VMCOREINFO when it crashes; snapshots have none. */
+    private boolean crashed() {
+        return dump.vmcoreInfo().flatMap(info -> info.get("CRASHTIME")).isPresent();
     }
 
-    private static TargetThread threadOfCpu(int cpu, String task) {
-        return new TargetThread(cpu + 1, "CPU " + cpu, cpu, "on CPU " + cpu + task);
-    }
-
-    private void addCpus(List<ElfNote> notes, boolean snapshot) {
+    /** Each CPU that saved its registers as one thread, for dumps whose tasks cannot be read. */
+    private Threads cpuThreads() {
+        List<ElfNote> notes = dump.prstatus();
+        boolean snapshot = !dump.notes(ElfNote.QEMU, 0).isEmpty();
+        List<TargetThread> list = new ArrayList<>();
+        Map<Long, TargetThread> byId = new HashMap<>();
+        Map<Long, RegisterSource> sources = new HashMap<>();
         for (int cpu = 0; cpu < notes.size(); cpu++) {
             byte[] descriptor = notes.get(cpu).descriptor();
             // In a kdump pr_pid is the task on the CPU; QEMU writes its vCPU number there instead.
-            add(threadOfCpu(cpu, snapshot ? "" : " pid " + PrstatusRegisters.pid(descriptor)),
-                () -> PrstatusRegisters.decode(descriptor));
+            String task = snapshot ? "" : " pid " + PrstatusRegisters.pid(descriptor);
+            TargetThread thread = new TargetThread(cpu + 1, "CPU " + cpu, cpu, "on CPU " + cpu + task);
+            list.add(thread);
+            byId.put(thread.id(), thread);
+            sources.put(thread.id(), () -> PrstatusRegisters.decode(descriptor));
         }
+        StopReason reason = crashed()
+            ? new StopReason(StopReason.Kind.PANIC,
+                "kernel crash; which CPU panicked is unknown without the kernel's symbols and types")
+            : new StopReason(StopReason.Kind.PAUSED, "no CPU panicked: a snapshot of a running kernel");
+        return new Threads(List.copyOf(list), byId, sources, 1, reason);
     }
 
-    private TargetThread thread(Task task) {
+    private static TargetThread thread(long id, Task task) {
         String where = task.cpu() < 0 ? "" : task.current() ? ", running on CPU " + task.cpu() : ", last ran on CPU " + task.cpu();
-        return new TargetThread(threads.size() + 1, task.comm(), Math.max(task.cpu(), TargetThread.NO_CORE),
+        return new TargetThread(id, task.comm(), Math.max(task.cpu(), TargetThread.NO_CORE),
             "pid " + task.pid() + " " + task.comm() + " " + task.state().letter() + where);
-    }
-
-    private void add(TargetThread thread, RegisterSource source) {
-        threads.add(thread);
-        sources.add(source);
     }
 
     @Override
@@ -160,44 +180,69 @@ public final class DumpTarget implements DebugTarget {
 
     @Override
     public List<TargetThread> threads() {
-        return List.copyOf(threads);
+        return threads.list();
     }
 
     @Override
     public Optional<TargetThread> thread(long id) {
-        return id >= 1 && id <= threads.size() ? Optional.of(threads.get((int) id - 1)) : Optional.empty();
+        return Optional.ofNullable(threads.byId().get(id));
     }
 
     @Override
     public long stopThread() {
-        return stopThread;
+        return threads.stopThread();
     }
 
     @Override
     public StopReason stopReason() {
-        return stopReason;
+        return threads.stopReason();
     }
 
     /**
-     * Recovered once per thread. A sleeping task whose stack the dump does not hold (makedumpfile
-     * excluded it, or the dump is cut short) has no registers: all of them read as unavailable.
+     * A live kernel's task list, read again; a dump's never changes. A read that fails keeps the
+     * list as it was, with a warning in the log.
+     */
+    @Override
+    public synchronized void refreshThreads() {
+        if (!live || kernel == null) {
+            return;
+        }
+        try {
+            long started = System.nanoTime();
+            Kernel reread = Kernel.open(kernel.memory(), kernel.symbols(), kernel.btf());
+            threads = taskThreads(reread);
+            kernel = reread;
+            LOG.debug("re-read the live kernel's tasks: {} in {} ms", threads.list().size(),
+                (System.nanoTime() - started) / 1_000_000);
+            reread.warnings().forEach(w -> LOG.warn("re-reading the live kernel's tasks: {}", w));
+        } catch (KernelDataException | IOException e) {
+            LOG.warn("the live kernel's tasks cannot be read again; the thread list stays as it was: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Recovered once per thread of a dump, on every request for a live kernel. A task whose
+     * stack the dump does not hold (makedumpfile excluded it, the dump is cut short, or a live
+     * task just exited) has no registers: all of them read as unavailable.
      */
     @Override
     public Optional<RegisterSet> registers(long threadId) {
-        if (thread(threadId).isEmpty()) {
+        RegisterSource source = threads.sources().get(threadId);
+        if (source == null) {
             return Optional.empty();
         }
-        return Optional.of(recovered.computeIfAbsent(threadId, id -> {
-            try {
-                return sources.get((int) (id - 1)).read();
-            } catch (AddressFault fault) {
-                LOG.warn("thread {} ({}): its saved registers cannot be read: {}", id,
-                    threads.get((int) (id - 1)).extraInfo(), fault.getMessage());
-                return TaskRegisters.unavailable();
-            } catch (IOException e) {
-                throw new UncheckedIOException("reading " + dump.info().files(), e);
-            }
-        }));
+        return Optional.of(live ? read(threadId, source) : recovered.computeIfAbsent(threadId, id -> read(id, source)));
+    }
+
+    private RegisterSet read(long threadId, RegisterSource source) {
+        try {
+            return source.read();
+        } catch (AddressFault fault) {
+            LOG.warn("thread {}: its saved registers cannot be read: {}", threadId, fault.getMessage());
+            return TaskRegisters.unavailable();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + dump.info().files(), e);
+        }
     }
 
     @Override

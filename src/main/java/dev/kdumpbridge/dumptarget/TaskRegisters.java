@@ -4,6 +4,7 @@ import dev.kdumpbridge.arch.x86_64.InactiveTaskFrame;
 import dev.kdumpbridge.arch.x86_64.PrstatusRegisters;
 import dev.kdumpbridge.arch.x86_64.X86_64Architecture;
 import dev.kdumpbridge.dump.DumpFile;
+import dev.kdumpbridge.dump.DumpKind;
 import dev.kdumpbridge.dump.ElfNote;
 import dev.kdumpbridge.kernel.Cpu;
 import dev.kdumpbridge.kernel.Kernel;
@@ -42,8 +43,9 @@ public final class TaskRegisters {
      */
     public static TaskRegisters of(DumpFile dump, Kernel kernel) throws KernelDataException, IOException {
         boolean snapshot = !dump.notes(ElfNote.QEMU, 0).isEmpty();
-        return new TaskRegisters(kernel, InactiveTaskFrame.layout(kernel.btf()),
-            notesByCpu(kernel, dump.prstatus(), snapshot));
+        Map<Integer, byte[]> notes = dump.info().kind() == DumpKind.KCORE ? Map.of()
+            : notesByCpu(kernel, dump.prstatus(), snapshot);
+        return new TaskRegisters(kernel, InactiveTaskFrame.layout(kernel.btf()), notes);
     }
 
     /** The registers of {@code task}, read from the dump now. */
@@ -67,8 +69,8 @@ public final class TaskRegisters {
     /**
      * The notes are written in CPU order for the CPUs that were online: the capture kernel reads
      * each online CPU's crash_notes in turn, and QEMU writes one per vCPU. A kdump note also
-     * carries the pid that was running, which must be that CPU's current task's. A live kcore's
-     * notes are zeros: no running task has registers there.
+     * carries the pid that was running, which must be that CPU's current task's. A live kernel
+     * saves no registers, so its running tasks have none.
      */
     private static Map<Integer, byte[]> notesByCpu(Kernel kernel, List<ElfNote> notes, boolean snapshot)
             throws KernelDataException, IOException {

@@ -44,6 +44,8 @@ public final class Kernel {
     private final List<Cpu> cpus;
     private final OptionalInt panicCpu;
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    /** The most tasks a walk may find: this kernel's own limit where it says, else {@link #MAX_TASKS}. */
+    private final int taskLimit;
     private List<Task> tasks;
 
     private Kernel(KernelMemory memory, Symbols symbols, Btf btf) throws KernelDataException, IOException {
@@ -53,6 +55,7 @@ public final class Kernel {
         this.layout = new TaskLayout(btf);
         this.cpus = readCpus();
         this.panicCpu = readPanicCpu();
+        this.taskLimit = readTaskLimit();
     }
 
     /**
@@ -202,6 +205,26 @@ public final class Kernel {
         }
     }
 
+    /**
+     * {@code max_threads} (kernel/fork.c): fork refuses to create more tasks, so a walk that finds
+     * more is following garbage, as a walk over a live kernel's freed tasks can. Idle tasks
+     * are not forked and come on top.
+     */
+    private int readTaskLimit() throws IOException {
+        OptionalLong address = symbols.address("max_threads");
+        if (address.isPresent()) {
+            try {
+                int limit = memory.readInt(address.getAsLong());
+                if (limit > 0 && limit < MAX_TASKS - cpus.size()) {
+                    return limit + cpus.size();
+                }
+            } catch (AddressFault fault) {
+                // the bound stays the absolute one
+            }
+        }
+        return MAX_TASKS;
+    }
+
     // ---- tasks ----
 
     private List<Task> readTasks() throws KernelDataException, IOException {
@@ -218,7 +241,7 @@ public final class Kernel {
         leaders.add(0, initTask);
         for (long leader : leaders) {
             TaskLayout.Raw raw = found.get(leader);
-            if (raw == null || found.size() >= MAX_TASKS) {
+            if (raw == null || found.size() >= taskLimit) {
                 continue;
             }
             if (layout.threadHead.isPresent()) {
@@ -293,9 +316,9 @@ public final class Kernel {
                 return order;
             }
             if (!found.containsKey(task)) {
-                if (found.size() >= MAX_TASKS) {
-                    warnings.add(list + " goes on past " + MAX_TASKS + " tasks, more than a kernel can have;"
-                        + " stopped there");
+                if (found.size() >= taskLimit) {
+                    warnings.add(list + " goes on past " + taskLimit + " tasks, more than this kernel allows"
+                        + " (max_threads); stopped there");
                     return order;
                 }
                 try {
