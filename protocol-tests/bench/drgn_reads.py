@@ -44,16 +44,23 @@ def phys(prog, pages):
     return len(pages)
 
 
-WORKLOADS = {"phys": phys}
+def virt(prog, pages, direct_map):
+    """The same pages at their direct-map addresses (DumpBenchmark.VirtualReads)."""
+    for address in pages:
+        prog.read(direct_map + address, PAGE)
+    return len(pages)
 
 
-def rate(path, work, pages, cold):
+WORKLOADS = {"phys": lambda prog, pages, direct_map: phys(prog, pages), "virt": virt}
+
+
+def rate(path, work, pages, direct_map, cold):
     """One pass on a fresh Program, so no libkdumpfile cache carries over between passes."""
     if cold:
         drop_from_page_cache(path)
     prog = program(path)
     start = time.perf_counter()
-    ops = work(prog, pages)
+    ops = work(prog, pages, direct_map)
     return ops / (time.perf_counter() - start)
 
 
@@ -72,14 +79,19 @@ def main():
         dumps = [line.rstrip("\n").split("\t") for line in f if line.strip()]
     with open(os.path.join(out, "passes.txt")) as f:
         opens, cold_passes, warm_passes = (int(n) for n in f.read().split())
-    for dump_id, files in dumps:
+    for dump_id, files, direct_map in dumps:
+        direct_map = int(direct_map, 16)
         if "," in files:
             print(f"{dump_id}\t\t\t\tdrgn -c takes one file; a split set cannot be given", flush=True)
             continue
-        work(program(files), pages)  # warms drgn's code paths and the page cache alike
+        try:
+            work(program(files), pages, direct_map)  # warms drgn's code paths and the page cache alike
+        except Exception as error:  # drgn cannot translate some dumps; say which and why
+            print(f"{dump_id}\t\t\t\t{type(error).__name__}: {error}", flush=True)
+            continue
         opened = statistics.median(open_ms(files) for _ in range(opens))
-        cold = max(rate(files, work, pages, True) for _ in range(cold_passes))
-        warm = max(rate(files, work, pages, False) for _ in range(warm_passes))
+        cold = max(rate(files, work, pages, direct_map, True) for _ in range(cold_passes))
+        warm = max(rate(files, work, pages, direct_map, False) for _ in range(warm_passes))
         print(f"{dump_id}\t{opened:.3f}\t{cold:.1f}\t{warm:.1f}\t", flush=True)
         print(f"drgn: measured {dump_id}", file=sys.stderr)
 

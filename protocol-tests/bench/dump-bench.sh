@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The dump layer's benchmark (design.md, tier "bench"): the same random 4 KiB physical reads, on
-# the same pages, through kdump-bridge and through drgn 0.0.31 (libkdumpfile) on every fixture
-# dump, with a cold and a warm page cache; then the codec alone on those pages, and the open time
-# of a sparse 64 GiB dump. Prints one table of ratios. It measures; no number makes it fail.
+# The dump and memory layers' benchmark (design.md, tier "bench"): the same random 4 KiB physical
+# reads, on the same pages, through kdump-bridge and through drgn 0.0.31 (libkdumpfile) on every
+# fixture dump, with a cold and a warm page cache; then the codec alone on those pages, the open
+# time of a sparse 64 GiB dump, and the same pages read by kernel-virtual address. Prints one table of ratios. It measures; no number makes it fail.
 #
 # Needs the fixtures (protocol-tests/fixtures/build-x86_64.sh) and root, for the oracle chroot.
 # BUILD_DIR sets Maven's build directory (default target/), so it can run beside other builds.
@@ -28,6 +28,7 @@ log "picking the pages"
 bench prepare
 log "drgn 0.0.31"
 cp protocol-tests/bench/drgn_reads.py "$out/"
-in_oracle_root python3 "$out/drgn_reads.py" "$out" phys > "$out/drgn.tsv"
+in_oracle_root python3 "$out/drgn_reads.py" "$out" phys > "$out/drgn-phys.tsv"
+in_oracle_root python3 "$out/drgn_reads.py" "$out" virt > "$out/drgn-virt.tsv"
 log "kdump-bridge"
 bench run | tee "$out/table.txt"

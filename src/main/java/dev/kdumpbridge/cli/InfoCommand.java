@@ -184,7 +184,10 @@ final class InfoCommand implements Callable<Integer> {
             info.files().stream().map(p -> p + mark).collect(Collectors.joining("\n")));
         rows.add("CPUS", cpus(session, memory));
         rows.add("DATE", date(vmcoreInfo, info));
-        rows.add("TASKS", tasks(session));
+        Optional<Kernel> kernel = kernel(session);
+        rows.add("UPTIME", kernel.map(k -> uptime(k.uptimeNanos()))
+            .orElse("(unknown: the kernel's symbols or types are missing; see WARNINGS)"));
+        rows.add("TASKS", tasks(kernel));
         String[] uts = utsname(session, vmcoreInfo, memory, info);
         rows.add("NODENAME", uts[1]);
         rows.add("RELEASE", uts[2]);
@@ -195,15 +198,32 @@ final class InfoCommand implements Callable<Integer> {
         return rows.toString();
     }
 
-    /** crash counts every task it lists, idle tasks included. */
-    private static String tasks(DumpSession session) throws IOException {
+    private static Optional<Kernel> kernel(DumpSession session) throws IOException {
         try {
-            Optional<Kernel> kernel = session.kernel();
-            return kernel.isPresent() ? Integer.toString(kernel.get().tasks().size())
-                : "(unknown: the kernel's symbols or types are missing; see WARNINGS)";
-        } catch (TranslationUnavailableException | KernelDataException e) {
+            return session.kernel();
+        } catch (TranslationUnavailableException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** crash counts every task it lists, idle tasks included. */
+    private static String tasks(Optional<Kernel> kernel) throws IOException {
+        if (kernel.isEmpty()) {
+            return "(unknown: the kernel's symbols or types are missing; see WARNINGS)";
+        }
+        try {
+            return Integer.toString(kernel.get().tasks().size());
+        } catch (KernelDataException e) {
             return "(unknown: " + e.getMessage() + ")";
         }
+    }
+
+    /** crash's layout: HH:MM:SS, with "N days, " in front past a day. */
+    static String uptime(long nanos) {
+        long seconds = nanos / 1_000_000_000L;
+        long days = seconds / 86_400;
+        String clock = String.format("%02d:%02d:%02d", seconds / 3600 % 24, seconds / 60 % 60, seconds % 60);
+        return days > 0 ? days + " days, " + clock : clock;
     }
 
     /** The kernel's own count when a symbol table says where it is; else the CPUs that saved registers. */

@@ -7,6 +7,8 @@ package dev.kdumpbridge.kernel;
  * @param runqueue  its {@code struct rq}
  * @param current   {@code rq->curr}: the task running on it, 0 if unreadable
  * @param idle      {@code rq->idle}: its idle task ({@code swapper/N}), 0 if unreadable
+ * @param clock     {@code rq->clock}: the scheduler's clock on that CPU, nanoseconds since boot
+ *                  as of its last update (at least every scheduler tick)
  */
-public record Cpu(int number, long runqueue, long current, long idle) {
+public record Cpu(int number, long runqueue, long current, long idle, long clock) {
 }

@@ -90,6 +90,15 @@ public final class Kernel {
         return panicCpu;
     }
 
+    /**
+     * How long the kernel had been up: the latest of the CPUs' scheduler clocks, which count
+     * from boot and are updated on every tick, so this is behind by at most a tick. Needs no
+     * HZ, which no dump records.
+     */
+    public long uptimeNanos() {
+        return cpus.stream().mapToLong(Cpu::clock).max().orElse(0);
+    }
+
     /** The task that was running on the CPU that panicked. */
     public Optional<Task> panicTask() throws KernelDataException, IOException {
         if (panicCpu.isEmpty()) {
@@ -130,6 +139,7 @@ public final class Kernel {
         StructFields rq = new StructFields(btf, "rq");
         Member curr = rq.require("curr");
         Member idle = rq.require("idle");
+        Member clock = rq.require("clock");
         long[] online = onlineMask(count);
         List<Cpu> found = new ArrayList<>();
         for (int cpu = 0; cpu < count; cpu++) {
@@ -139,7 +149,7 @@ public final class Kernel {
             try {
                 long runqueue = runqueues + memory.readLong(perCpuOffsets + (long) cpu * Long.BYTES);
                 StructFields.Instance read = rq.read(memory, runqueue);
-                found.add(new Cpu(cpu, runqueue, read.unsigned(curr), read.unsigned(idle)));
+                found.add(new Cpu(cpu, runqueue, read.unsigned(curr), read.unsigned(idle), read.unsigned(clock)));
             } catch (AddressFault fault) {
                 warnings.add("CPU " + cpu + ": its runqueue cannot be read: " + fault.getMessage());
             }

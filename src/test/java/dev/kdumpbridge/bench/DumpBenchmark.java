@@ -1,5 +1,6 @@
 package dev.kdumpbridge.bench;
 
+import dev.kdumpbridge.arch.x86_64.X86_64Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.DumpInternals;
 import dev.kdumpbridge.dump.DumpInternals.StoredPage;
@@ -8,6 +9,9 @@ import dev.kdumpbridge.dump.Dumps;
 import dev.kdumpbridge.dump.LoadSegment;
 import dev.kdumpbridge.dump.MemoryFault;
 import dev.kdumpbridge.fixtures.Fixtures;
+import dev.kdumpbridge.memory.AddressFault;
+import dev.kdumpbridge.memory.KernelMemory;
+import dev.kdumpbridge.memory.TranslationUnavailableException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -33,13 +38,15 @@ import java.util.stream.Collectors;
  *   <li>{@code prepare FIXTURES OUT}: picks the pages once, from vmcore.elf's PT_LOADs, keeping
  *       only pages every dump holds, and writes {@code pages.txt}, {@code dumps.tsv} and
  *       {@code passes.txt} for drgn;
- *   <li>the script runs {@code drgn_reads.py} on the same list, writing {@code drgn.tsv};
+ *   <li>the script runs {@code drgn_reads.py} on the same list, once per workload, writing
+ *       {@code drgn-phys.tsv} and {@code drgn-virt.tsv};
  *   <li>{@code run FIXTURES OUT}: measures kdump-bridge and prints one table with drgn's numbers.
  * </ol>
  *
- * <p>Work comes as {@link Workload}s. Today there is one, random 4 KiB physical reads; kernel
- * virtual reads become a second {@code Workload} (opening the memory layer's translator over the
- * dump) plus a matching mode of {@code drgn_reads.py}, and the measuring code stays as it is.
+ * <p>Work comes as {@link Workload}s: random 4 KiB physical reads, and the same pages read at
+ * their kernel-virtual addresses in the direct map, through the page-table walk (each dump's own
+ * direct-map base, which {@code prepare} writes into {@code dumps.tsv} for drgn too). Each has
+ * a matching mode of {@code drgn_reads.py}.
  */
 public final class DumpBenchmark {
     /** Pages per pass: enough that no reader's page cache (ours keeps 256) can serve a pass. */
@@ -79,9 +86,12 @@ public final class DumpBenchmark {
             Files.createDirectories(out);
             long[] pages = pickPages(dumps, Fixtures.x86_64().resolve("kdump/vmcore.elf"));
             Files.write(out.resolve("pages.txt"), Arrays.stream(pages).mapToObj(Long::toHexString).toList());
-            Files.write(out.resolve("dumps.tsv"), dumps.entrySet().stream()
-                    .map(e -> e.getKey() + "\t" + e.getValue().stream().map(Path::toString).collect(Collectors.joining(",")))
-                    .toList());
+            List<String> lines = new ArrayList<>();
+            for (Map.Entry<String, List<Path>> e : dumps.entrySet()) {
+                lines.add(e.getKey() + "\t" + e.getValue().stream().map(Path::toString).collect(Collectors.joining(","))
+                        + "\t" + Long.toHexString(directMapBase(e.getValue())));
+            }
+            Files.write(out.resolve("dumps.tsv"), lines);
             // drgn_reads.py repeats each measurement as often as we do.
             Files.writeString(out.resolve("passes.txt"), OPENS + " " + COLD_PASSES + " " + WARM_PASSES + "\n");
             System.err.println("picked " + pages.length + " pages held by all " + dumps.size() + " dumps");
@@ -140,8 +150,20 @@ public final class DumpBenchmark {
         return true;
     }
 
+    /** Where the dump's kernel mapped physical 0 in its direct map. */
+    static long directMapBase(List<Path> files) throws IOException {
+        try (DumpFile dump = Dumps.open(files)) {
+            return X86_64Paging.discover(dump, name -> dump.vmcoreInfo().map(v -> v.symbol(name))
+                    .orElse(OptionalLong.empty())).directMap().orElseThrow(
+                        () -> new IOException(files + ": the direct map's base cannot be found")).value();
+        } catch (TranslationUnavailableException e) {
+            throw new IOException(files + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void run(Map<String, List<Path>> dumps, long[] pages, Path out) throws IOException {
-        Map<String, DrgnResult> drgn = DrgnResult.read(out.resolve("drgn.tsv"));
+        Map<String, DrgnResult> drgn = DrgnResult.read(out.resolve("drgn-phys.tsv"));
+        Map<String, DrgnResult> drgnVirtual = DrgnResult.read(out.resolve("drgn-virt.tsv"));
         String loadBefore = loadAverage();
         Workload<DumpFile> reads = new PhysicalReads(pages);
         // One untimed pass over everything first, so the JIT has compiled the read path before the
@@ -178,6 +200,20 @@ public final class DumpBenchmark {
         } finally {
             Files.delete(sparse);
         }
+        VirtualReads virtual = new VirtualReads(pages);
+        List<VirtualRow> virtualRows = new ArrayList<>();
+        for (Map.Entry<String, List<Path>> e : dumps.entrySet()) {
+            List<Path> files = e.getValue();
+            rate(virtual, files);
+            double cold = best(COLD_PASSES, () -> {
+                PageCacheDropper.drop(files);
+                return rate(virtual, files);
+            });
+            double warm = best(WARM_PASSES, () -> rate(virtual, files));
+            virtualRows.add(new VirtualRow(e.getKey(), cold, warm, drgnVirtual.getOrDefault(e.getKey(), DrgnResult.MISSING)));
+            System.err.println("measured " + e.getKey() + " (virtual)");
+        }
+        Table.printVirtual(virtualRows, pages.length);
     }
 
     /** One pass on a freshly opened dump, so nothing in our page cache carries over. */
@@ -304,6 +340,56 @@ public final class DumpBenchmark {
         }
     }
 
+    /** A dump's memory seen by kernel-virtual address, and where its direct map starts. */
+    record KernelView(DumpFile dump, KernelMemory memory, long directMap) implements Closeable {
+        @Override
+        public void close() throws IOException {
+            dump.close();
+        }
+    }
+
+    /**
+     * The physical benchmark's pages read at their direct-map addresses: the same bytes, plus a
+     * page-table walk (cached per page, as any reader does) on every read.
+     */
+    record VirtualReads(long[] pages) implements Workload<KernelView> {
+        @Override
+        public String id() {
+            return "virt";
+        }
+
+        @Override
+        public KernelView open(List<Path> files) throws IOException {
+            DumpFile dump = Dumps.open(files, new DumpOptions(DumpOptions.DEFAULTS.pageCacheSize(), false));
+            try {
+                X86_64Paging paging = X86_64Paging.discover(dump,
+                        name -> dump.vmcoreInfo().map(v -> v.symbol(name)).orElse(OptionalLong.empty()));
+                long base = paging.directMap().orElseThrow(
+                        () -> new IOException(files + ": the direct map's base cannot be found")).value();
+                return new KernelView(dump, paging.memory(), base);
+            } catch (TranslationUnavailableException | IOException | RuntimeException e) {
+                dump.close();
+                throw e instanceof IOException io ? io : new IOException(files + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public int pass(KernelView view) throws IOException {
+            byte[] page = new byte[PAGE];
+            for (long address : pages) {
+                try {
+                    view.memory().read(view.directMap() + address, page, 0, PAGE);
+                } catch (AddressFault fault) {
+                    throw new IOException("a picked page does not read by its virtual address: " + fault.getMessage(), fault);
+                }
+            }
+            return pages.length;
+        }
+    }
+
+    record VirtualRow(String id, double cold, double warm, DrgnResult drgn) {
+    }
+
     /** drgn's numbers for one dump, as drgn_reads.py writes them. */
     record DrgnResult(double openMs, double cold, double warm, String note) {
         static final DrgnResult MISSING = new DrgnResult(Double.NaN, Double.NaN, Double.NaN, "no drgn run");
@@ -384,6 +470,21 @@ public final class DumpBenchmark {
                     + " pages): open %.2f ms (%s, 1 GiB: %.2f ms); first read of the top page %.2f ms; RAM ranges %.2f ms%n",
                     SPARSE_ADDRESS_SPACE >> 30, mib(2 * SPARSE_ADDRESS_SPACE / PAGE / 8), SPARSE_PRESENT, scale.openMs(),
                     SCALE_REFERENCE, scale.referenceOpenMs(), scale.firstTopReadMs(), scale.rangesMs());
+        }
+
+        static void printVirtual(List<VirtualRow> rows, int pages) {
+            System.out.printf(Locale.ROOT, "%nMemory layer: the same %d pages read at their kernel-virtual addresses in the"
+                    + " direct map (page-table walk included); best of %d cold and %d warm passes.%n", pages, COLD_PASSES,
+                    WARM_PASSES);
+            String head = "%-21s | %7s %7s %5s | %7s %7s %5s%n";
+            System.out.printf(Locale.ROOT, head, "dump", "cold/s", "drgn", "ratio", "warm/s", "drgn", "ratio");
+            for (VirtualRow r : rows) {
+                DrgnResult d = r.drgn();
+                System.out.printf(Locale.ROOT, head, r.id(), f(r.cold(), 0), f(d.cold(), 0), f(r.cold() / d.cold(), 2),
+                        f(r.warm(), 0), f(d.warm(), 0), f(r.warm() / d.warm(), 2));
+            }
+            rows.stream().filter(r -> !r.drgn().note().isEmpty())
+                    .forEach(r -> System.out.println("  " + r.id() + ": drgn: " + r.drgn().note()));
         }
 
         private static String f(double v, int decimals) {

@@ -106,7 +106,7 @@ class InfoAndRdIT {
         Map<String, String> ours = fields(run.out());
         Map<String, String> sys = fields(Files.readString(crashFile(fixture, "sys.txt")));
 
-        for (String field : List.of("RELEASE", "VERSION", "NODENAME", "CPUS", "DATE", "TASKS", "PANIC")) {
+        for (String field : List.of("RELEASE", "VERSION", "NODENAME", "CPUS", "DATE", "UPTIME", "TASKS", "PANIC")) {
             assertEquals(sys.get(field), ours.get(field), field);
         }
         assertEquals(fileNames(sys.get("KERNEL")), fileNames(ours.get("KERNEL")));
