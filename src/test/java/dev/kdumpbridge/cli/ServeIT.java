@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kdumpbridge.fixtures.BacktraceOracle;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.fixtures.Fixtures.Dump;
 import java.io.BufferedReader;
@@ -83,23 +84,17 @@ class ServeIT {
      * Every task crash lists is a gdb thread named by its comm, the task running on CPU N being
      * thread N+1; and for each, gdb's backtrace (unwound by gdb from our registers with the
      * vmlinux's CFI) passes through every return address crash's {@code foreach bt} shows, in
-     * order. Some of crash's frames are its own: the panic task's #0 machine_kexec, found by
-     * scanning the stack above the registers __crash_kexec saved, and #1, the return address
-     * into __crash_kexec after that call (the saved registers, so gdb's #1, are at the earlier
-     * crash_setup_regs in the same function); and the NMI handler frames of
-     * the CPUs the panic stopped, which crash walks on the NMI stack, while the notes (and so
-     * gdb) hold the registers the NMI interrupted.
+     * order, but for the frames only crash has ({@link BacktraceOracle}).
      */
     @Test
     void everyTaskIsAThreadWhoseBacktracePassesThroughCrashsFrames() throws Exception {
         String out = gdb("set print frame-arguments none", "set print frame-info location-and-address", "info threads",
             "thread apply all bt");
-        Map<String, List<Long>> crashFrames = crashFrames();
-        Map<String, String> crashCpuOf = new HashMap<>();
+        Map<String, String> crashCommOf = new HashMap<>();
         List<String> running = new ArrayList<>();
         for (String line : Files.readAllLines(crashOutput("ps.txt")).subList(1, 81)) {
             String[] f = line.substring(1).trim().split("\\s+");
-            crashCpuOf.put(f[0] + "/" + f[2], f[f.length - 1].replaceAll("^\\[|\\]$", ""));
+            crashCommOf.put(f[0] + "/" + f[2], f[f.length - 1].replaceAll("^\\[|\\]$", ""));
             if (line.startsWith(">")) {
                 running.add(f[2] + ":" + f[0]);
             }
@@ -107,72 +102,22 @@ class ServeIT {
         Collections.sort(running);
         Matcher header = Pattern.compile("(?m)^Thread (\\d+) \\(Thread \\d+ \"([^\"]*)\" \\(pid (\\d+) .*CPU (\\d+)\\)\\):$")
             .matcher(out);
-        List<int[]> starts = new ArrayList<>();
-        Map<String, String> threads = new HashMap<>();
         while (header.find()) {
             String task = header.group(3) + "/" + header.group(4);
-            assertEquals(crashCpuOf.get(task), header.group(2), "thread " + header.group(1) + " name");
+            assertEquals(crashCommOf.get(task), header.group(2), "thread " + header.group(1) + " name");
             int number = Integer.parseInt(header.group(1));
             if (number <= running.size()) {
                 assertEquals(running.get(number - 1), header.group(4) + ":" + header.group(3), "thread " + number);
             }
-            threads.put(task, header.group(1));
-            starts.add(new int[] {header.start(), header.end()});
         }
-        assertEquals(crashCpuOf.keySet(), threads.keySet(), "gdb's threads are crash's tasks");
-        Matcher frames = Pattern.compile("(?m)^#\\d+\\s+0x([0-9a-f]+) in ").matcher("");
-        for (int i = 0; i < starts.size(); i++) {
-            String bt = out.substring(starts.get(i)[1], i + 1 < starts.size() ? starts.get(i + 1)[0] : out.length());
-            Matcher h = header.reset(out.substring(starts.get(i)[0], starts.get(i)[1]));
-            assertTrue(h.find());
-            String task = h.group(3) + "/" + h.group(4);
-            List<Long> gdbPcs = new ArrayList<>();
-            frames.reset(bt);
-            while (frames.find()) {
-                gdbPcs.add(Long.parseUnsignedLong(frames.group(1), 16));
-            }
-            List<Long> expected = crashFrames.getOrDefault(task, List.of());
-            int at = 0;
-            for (long pc : gdbPcs) {
-                if (at < expected.size() && expected.get(at) == pc) {
-                    at++;
-                }
-            }
-            assertEquals(expected.size(), at, "task " + task + ": crash's frames " + hex(expected)
-                + " are not all in gdb's backtrace:\n" + bt);
+        Map<String, List<Long>> gdbFrames = BacktraceOracle.gdbFrames(out);
+        assertEquals(crashCommOf.keySet(), gdbFrames.keySet(), "gdb's threads are crash's tasks");
+        Map<String, List<Long>> crashFrames = BacktraceOracle.of(dump).byTask();
+        for (Map.Entry<String, List<Long>> task : gdbFrames.entrySet()) {
+            List<Long> expected = crashFrames.getOrDefault(task.getKey(), List.of());
+            assertEquals(List.of(), BacktraceOracle.missing(expected, task.getValue()), "task " + task.getKey()
+                + ": crash's frames " + BacktraceOracle.hex(expected) + " are not all in gdb's backtrace");
         }
-    }
-
-    /** Return addresses of crash's frames per pid/CPU, without the frames only crash has (above). */
-    private static Map<String, List<Long>> crashFrames() throws Exception {
-        Map<String, List<Long>> frames = new HashMap<>();
-        Pattern taskLine = Pattern.compile("^PID: (\\d+)\\s+TASK: \\S+\\s+CPU: (\\d+).*");
-        Pattern frameLine = Pattern.compile("^\\s*#(\\d+) \\[[0-9a-f]+\\] (\\S+) at ([0-9a-f]+)$");
-        List<Long> current = null;
-        boolean afterKexec = false;
-        for (String line : Files.readAllLines(crashOutput("foreach-bt.txt"))) {
-            Matcher t = taskLine.matcher(line);
-            Matcher f = frameLine.matcher(line);
-            if (t.matches()) {
-                current = new ArrayList<>();
-                frames.put(t.group(1) + "/" + t.group(2), current);
-            } else if (line.startsWith("--- <") && current != null) {
-                current.clear();
-            } else if (f.matches() && current != null) {
-                boolean nmiHandling = f.group(2).equals("crash_nmi_callback") || f.group(2).equals("default_do_nmi")
-                    || f.group(2).equals("exc_nmi") || f.group(2).endsWith("_nmi");
-                boolean kexec = f.group(1).equals("0") && f.group(2).equals("machine_kexec");
-                if (!nmiHandling && !kexec && !afterKexec) {
-                    current.add(Long.parseUnsignedLong(f.group(3), 16));
-                }
-                afterKexec = kexec;
-            }
-        }
-        return frames;
-    }
-
-    private static String hex(List<Long> values) {
-        return values.stream().map(Long::toHexString).collect(Collectors.joining(" "));
     }
 
     /** The kernel's own scripts/gdb helpers take a non-empty "monitor info version" for QEMU's stub. */
@@ -214,13 +159,14 @@ class ServeIT {
             .map(l -> l.substring(l.lastIndexOf("  ") + 2).replaceAll("^\\[|\\]$", "")).sorted().toList();
         assertEquals(crashNames, names.stream().sorted().toList(), out);
 
-        List<Long> expected = crashFrames().get("294/0");
+        List<Long> expected = BacktraceOracle.of(dump).byTask().get("294/0");
         Matcher frame = Pattern.compile("(?m)^\\s+\\*? ?frame #\\d+: 0x([0-9a-f]+) ").matcher(out);
         List<Long> pcs = new ArrayList<>();
         while (frame.find()) {
             pcs.add(Long.parseUnsignedLong(frame.group(1), 16));
         }
-        assertTrue(pcs.containsAll(expected), "crash's frames " + hex(expected) + " not all in LLDB's bt:\n" + out);
+        assertTrue(pcs.containsAll(expected), "crash's frames " + BacktraceOracle.hex(expected) + " not all in LLDB's bt:\n"
+            + out);
         String release = Files.readString(dump.guestFile("uname.txt")).split(" ")[2];
         assertTrue(out.contains(": Linux version " + release.substring(0, 18)), out);
     }

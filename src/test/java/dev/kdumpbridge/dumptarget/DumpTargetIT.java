@@ -81,7 +81,7 @@ class DumpTargetIT {
         }
     }
 
-    private static DumpTarget target(DumpFile dump) throws Exception {
+    static DumpTarget target(DumpFile dump) throws Exception {
         long offset = dump.vmcoreInfo().orElseThrow().hex("KERNELOFFSET").orElseThrow();
         Symbols symbols = vmlinux.symbols().withKaslrOffset(offset);
         KernelMemory memory = X86_64Paging.discover(dump, symbols::address).memory();
