@@ -39,8 +39,6 @@ class LiveKcoreIT {
     private static final Pattern RD_LINE = Pattern.compile("^([0-9a-f]{16}):  ([0-9a-f]{16})(?: ([0-9a-f]{16}))?\\s.*$");
     /** One line of {@code ps}: '>' marks a task on a CPU; COMM may hold spaces. */
     private static final Pattern PS_LINE = Pattern.compile("^(>| )\\s*(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+([0-9a-f]{16})\\s+([A-Z]{2})  (.*)$");
-    /** crash's time prefix, which continuation lines are indented by instead of repeating it. */
-    private static final Pattern LOG_PREFIX = Pattern.compile("^\\[[ 0-9]{5,}\\.[0-9]{6}\\] ");
     /** /proc's state letters (fs/proc/array.c) as crash's ps spells them. */
     private static final Map<Character, String> PS_STATE = Map.of(
         'R', "RU", 'S', "IN", 'D', "UN", 'T', "ST", 't', "TR", 'X', "DE", 'Z', "ZO", 'P', "PA", 'I', "ID");
@@ -181,7 +179,7 @@ class LiveKcoreIT {
     @Test
     void logHoldsTheDmesgRecordedJustBefore() throws IOException {
         List<String> dmesg = Files.readAllLines(run.resolve("dmesg-before-log.txt"));
-        List<String> ours = dmesgStyle(Files.readAllLines(run.resolve("log.out")));
+        List<String> ours = PrintkLogIT.dmesgStyle(Files.readAllLines(run.resolve("log.out")));
         assertFalse(dmesg.isEmpty());
         assertTrue(Collections.indexOfSubList(ours, dmesg) >= 0,
             "dmesg's " + dmesg.size() + " lines are not among our " + ours.size());
@@ -363,21 +361,5 @@ class LiveKcoreIT {
             return stat.comm().startsWith(comm + "-") || stat.comm().startsWith(comm + "+");
         }
         return comm.length() == TASK_COMM_LEN - 1 && stat.comm().startsWith(comm);
-    }
-
-    /** crash's layout to dmesg's: each continuation line gets its record's time prefix. */
-    private static List<String> dmesgStyle(List<String> crashLog) {
-        List<String> lines = new ArrayList<>();
-        String prefix = "";
-        for (String line : crashLog) {
-            Matcher m = LOG_PREFIX.matcher(line);
-            if (m.find()) {
-                prefix = m.group();
-                lines.add(line);
-            } else {
-                lines.add(prefix + line.substring(Math.min(prefix.length(), line.length())));
-            }
-        }
-        return lines;
     }
 }

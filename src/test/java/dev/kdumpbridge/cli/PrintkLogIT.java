@@ -103,7 +103,7 @@ class PrintkLogIT {
         assertEquals(0, run.exitCode(), run.err());
         assertEquals("", run.err());
 
-        List<String> ours = dmesgStyle(run.out());
+        List<String> ours = dmesgStyle(List.of(run.out().split("\n")));
         List<String> dmesg = Files.readAllLines(fixture.guestFile("dmesg-before.txt"));
         assertTrue(ours.size() >= dmesg.size(), ours.size() + " lines, dmesg had " + dmesg.size());
         assertEquals(dmesg, ours.subList(0, dmesg.size()));
@@ -138,17 +138,20 @@ class PrintkLogIT {
         assertEquals("", run.out());
     }
 
-    /** crash's layout to dmesg's: each continuation line gets its record's time prefix. */
-    private static List<String> dmesgStyle(String crashLog) {
+    /**
+     * crash's layout to dmesg's: each continuation line gets its record's time prefix. Also for
+     * LiveKcoreIT, whose guest recorded its dmesg too.
+     */
+    static List<String> dmesgStyle(List<String> crashLog) {
         List<String> lines = new ArrayList<>();
         String prefix = "";
-        for (String line : crashLog.split("\n")) {
+        for (String line : crashLog) {
             Matcher m = PREFIX.matcher(line);
             if (m.find()) {
                 prefix = m.group();
                 lines.add(line);
             } else {
-                lines.add(prefix + line.substring(prefix.length()));
+                lines.add(prefix + line.substring(Math.min(prefix.length(), line.length())));
             }
         }
         return lines;
