@@ -10,6 +10,7 @@ import dev.kdumpbridge.arch.x86_64.X86_64Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.Dumps;
 import dev.kdumpbridge.dump.ElfNote;
+import dev.kdumpbridge.fixtures.BacktraceOracle;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.fixtures.Fixtures.Dump;
 import dev.kdumpbridge.kernel.Kernel;
@@ -22,7 +23,6 @@ import dev.kdumpbridge.target.RegisterSet;
 import dev.kdumpbridge.target.StopReason;
 import dev.kdumpbridge.target.TargetThread;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,10 +47,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DumpTargetIT {
     private static final Pattern THREAD_INFO = Pattern.compile("^pid (\\d+) .*CPU (\\d+)$");
-    private static final Pattern CRASH_TASK = Pattern.compile("^PID: (\\d+)\\s+TASK: ([0-9a-f]+)\\s+CPU: (\\d+).*");
-    private static final Pattern CRASH_FRAME = Pattern.compile("^ #0 \\[([0-9a-f]+)\\] \\S+ at ([0-9a-f]+)$");
-    private static final Pattern DRGN_TASK = Pattern.compile("^task 0x\\S+ pid (\\d+) .* cpu (\\d+) on_cpu (\\d).*");
-    private static final Pattern DRGN_FRAME = Pattern.compile("^  #0 \\S+ 0x([0-9a-f]+).*");
     private static final Pattern GDBSTUB_THREAD = Pattern.compile("^Thread \\d+ \\(Thread 1\\.(\\d+) .*");
     private static final Pattern GDBSTUB_REGISTER = Pattern.compile("^(\\w+)\\s+(0x[0-9a-f]+)\\s.*");
     /** The registers QEMU's gdbstub and its dump notes both have. */
@@ -172,12 +168,9 @@ class DumpTargetIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dumps")
     void everySleepingTaskStartsWhereCrashsOrDrgnsBacktraceStarts(Dump fixture) throws Exception {
-        Map<String, long[]> firstFrames = crashFirstFrames(fixture);
-        boolean crashSaw = !firstFrames.isEmpty();
-        if (!crashSaw) {
-            firstFrames = drgnFirstFrames(fixture);
-        }
-        assumeTrue(!firstFrames.isEmpty(), "neither crash nor drgn can open " + fixture.id());
+        BacktraceOracle.Frames oracle = BacktraceOracle.of(fixture);
+        assumeTrue(!oracle.byTask().isEmpty(), "neither crash nor drgn can open " + fixture.id());
+        boolean crashSaw = !oracle.firstSlots().isEmpty();
         try (DumpFile dump = Dumps.open(fixture.files())) {
             DumpTarget target = target(dump);
             List<String> checked = new ArrayList<>();
@@ -188,73 +181,18 @@ class DumpTargetIT {
                         .noneMatch(none::isAvailable), "a zombie has no stack, so no registers");
                     continue;
                 }
-                long[] frame = firstFrames.get(pidAndCpu(thread));
-                assertTrue(frame != null, "no oracle frame for " + thread);
+                String task = pidAndCpu(thread);
+                List<Long> frames = oracle.byTask().get(task);
+                assertTrue(frames != null && !frames.isEmpty(), "no oracle frame for " + thread);
                 RegisterSet registers = target.registers(thread.id()).orElseThrow();
-                assertEquals(Long.toHexString(frame[1]), Long.toHexString(value(registers, "rip")), thread.toString());
+                assertEquals(Long.toHexString(frames.get(0)), Long.toHexString(value(registers, "rip")), thread.toString());
                 if (crashSaw) {
-                    assertEquals(Long.toHexString(frame[0] + 8), Long.toHexString(value(registers, "rsp")),
-                        thread.toString());
+                    assertEquals(Long.toHexString(oracle.firstSlots().get(task) + 8),
+                        Long.toHexString(value(registers, "rsp")), thread.toString());
                 }
                 checked.add(thread.name());
             }
             assertEquals(76, checked.size());
         }
-    }
-
-    /** pid/CPU to {stack slot, pc} of crash's frame #0, for every task crash's foreach bt shows. */
-    private static Map<String, long[]> crashFirstFrames(Dump fixture) throws Exception {
-        Path file = Fixtures.x86_64().resolve("oracle/crash").resolve(fixture.id()).resolve("foreach-bt.txt");
-        Map<String, long[]> frames = new HashMap<>();
-        if (!Files.exists(file)) {
-            return frames;
-        }
-        String task = null;
-        for (String line : Files.readAllLines(file)) {
-            Matcher header = CRASH_TASK.matcher(line);
-            Matcher frame = CRASH_FRAME.matcher(line);
-            if (header.matches()) {
-                task = header.group(1) + "/" + header.group(3);
-            } else if (task != null && frame.matches()) {
-                frames.put(task, new long[] {Long.parseUnsignedLong(frame.group(1), 16),
-                    Long.parseUnsignedLong(frame.group(2), 16)});
-                task = null;
-            }
-        }
-        return frames;
-    }
-
-    /**
-     * drgn's first frames; for a dump drgn cannot open, those of another dump of the same paused
-     * VM (QEMU wrote qemu.elf and qemu-kdump-zlib from one stop), which hold the same memory.
-     */
-    private static Map<String, long[]> drgnFirstFrames(Dump fixture) throws Exception {
-        Map<String, long[]> frames = new HashMap<>();
-        for (Dump sibling : Fixtures.dumps()) {
-            if (sibling.source().equals(fixture.source()) && frames.isEmpty()) {
-                frames = drgnFirstFrames(Fixtures.x86_64().resolve("oracle/drgn").resolve(sibling.id())
-                    .resolve("tasks.txt"));
-            }
-        }
-        return frames;
-    }
-
-    private static Map<String, long[]> drgnFirstFrames(Path file) throws Exception {
-        Map<String, long[]> frames = new HashMap<>();
-        if (!Files.exists(file)) {
-            return frames;
-        }
-        String task = null;
-        for (String line : Files.readAllLines(file)) {
-            Matcher header = DRGN_TASK.matcher(line);
-            Matcher frame = DRGN_FRAME.matcher(line);
-            if (header.matches()) {
-                task = header.group(3).equals("1") ? null : header.group(1) + "/" + header.group(2);
-            } else if (task != null && frame.matches()) {
-                frames.put(task, new long[] {0, Long.parseUnsignedLong(frame.group(1), 16)});
-                task = null;
-            }
-        }
-        return frames;
     }
 }
