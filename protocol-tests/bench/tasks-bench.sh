@@ -5,7 +5,8 @@
 # table with ratios; it measures, no number makes it fail.
 #
 #   task list:  kdump-bridge ps      | crash: ps      | drgn: for_each_task + idle tasks
-#   backtraces: gdb 'thread apply all bt' against kdump-bridge serve
+#   backtraces: kdump-bridge bt --all (our ORC unwinder; with the vmlinux, and from the dump alone)
+#               and gdb 'thread apply all bt' against kdump-bridge serve
 #               | crash: foreach bt  | drgn: stack_trace of every task
 #
 # Needs the fixtures (protocol-tests/fixtures/build-x86_64.sh), the jar (mvn package) and root,
@@ -42,9 +43,11 @@ files_of() { awk -F'\t' -v id="$1" '$1 == id { print $2 }' "$X/manifest.tsv" | t
 crash_run() { local dump=$1 command=$2; printf '%s\nquit\n' "$command" | in_oracle_root crash -s "$VMLINUX" $dump; }
 drgn_run() { in_oracle_root drgn -q -s "$VMLINUX" -c $1 "$out/drgn_task_list.py" "$2"; }
 ours_ps() { java -jar "$JAR" ps $1 --vmlinux "$VMLINUX"; }
+ours_bt_all() { java -jar "$JAR" bt --all $1 --vmlinux "$VMLINUX"; }
+ours_bt_all_alone() { java -jar "$JAR" bt --all $1; }
 
 # Serves the dump, attaches gdb, runs 'thread apply all bt', and stops the server.
-ours_bt() {
+ours_gdb_bt() {
     local log port server
     log=$(mktemp)
     java -jar "$JAR" serve $1 --vmlinux "$VMLINUX" --gdb-port 0 > "$log" 2>/dev/null &
@@ -59,14 +62,17 @@ ours_bt() {
     rm -f "$log"
 }
 
-printf '%-16s %-10s %10s %10s %10s %12s %12s\n' dump work kdump-bridge crash drgn "ours/crash" "ours/drgn"
+printf '%-16s %-13s %10s %10s %10s %12s %12s\n' dump work kdump-bridge crash drgn "ours/crash" "ours/drgn"
 for id in $DUMPS; do
     dump=$(files_of "$id")
     [ -n "$dump" ] || die "no fixture $id in $X/manifest.tsv"
     ours=$(median ours_ps "$dump"); crash=$(median crash_run "$dump" ps); drgn=$(median drgn_run "$dump" list)
-    printf '%-16s %-10s %10.2f %10.2f %10.2f %12.2f %12.2f\n' "$id" "task list" "$ours" "$crash" "$drgn" \
+    printf '%-16s %-13s %10.2f %10.2f %10.2f %12.2f %12.2f\n' "$id" "task list" "$ours" "$crash" "$drgn" \
         "$(echo "$ours / $crash" | bc -l)" "$(echo "$ours / $drgn" | bc -l)"
-    ours=$(median ours_bt "$dump"); crash=$(median crash_run "$dump" 'foreach bt'); drgn=$(median drgn_run "$dump" bt)
-    printf '%-16s %-10s %10.2f %10.2f %10.2f %12.2f %12.2f\n' "$id" "all bt" "$ours" "$crash" "$drgn" \
-        "$(echo "$ours / $crash" | bc -l)" "$(echo "$ours / $drgn" | bc -l)"
+    crash=$(median crash_run "$dump" 'foreach bt'); drgn=$(median drgn_run "$dump" bt)
+    for work in bt_all bt_all_alone gdb_bt; do
+        ours=$(median "ours_$work" "$dump")
+        printf '%-16s %-13s %10.2f %10.2f %10.2f %12.2f %12.2f\n' "$id" "$work" "$ours" "$crash" "$drgn" \
+            "$(echo "$ours / $crash" | bc -l)" "$(echo "$ours / $drgn" | bc -l)"
+    done
 done

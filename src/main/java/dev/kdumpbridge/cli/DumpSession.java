@@ -4,6 +4,7 @@ import dev.kdumpbridge.arch.x86_64.X86_64Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.Dumps;
 import dev.kdumpbridge.dump.VmcoreInfo;
+import dev.kdumpbridge.dumptarget.TaskBacktraces;
 import dev.kdumpbridge.kernel.InMemoryBtf;
 import dev.kdumpbridge.kernel.Kallsyms;
 import dev.kdumpbridge.kernel.Kernel;
@@ -41,6 +42,7 @@ final class DumpSession implements AutoCloseable {
     private Optional<Kernel> kernel;
     /** The vmlinux's symbols or, without one, kallsyms from memory; null until first needed. */
     private Optional<Symbols> kallsyms;
+    private TaskBacktraces backtraces;
 
     private DumpSession(DumpFile dump, Optional<Vmlinux> vmlinux) throws IOException {
         this.dump = dump;
@@ -185,6 +187,18 @@ final class DumpSession implements AutoCloseable {
             throw untranslatable;
         }
         return paging;
+    }
+
+    /**
+     * The unwinder of every task's stack, made on first use from the kernel model and the ORC
+     * tables of the vmlinux or the dump.
+     */
+    synchronized TaskBacktraces backtraces(Kernel model) throws IOException, KernelDataException {
+        if (backtraces == null) {
+            backtraces = TaskBacktraces.of(dump, model, vmlinux);
+            warnings.addAll(backtraces.warnings());
+        }
+        return backtraces;
     }
 
     /**

@@ -16,6 +16,8 @@ import dev.kdumpbridge.target.MonitorCommands;
 import dev.kdumpbridge.memory.TranslationUnavailableException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.concurrent.Callable;
@@ -128,8 +130,29 @@ final class ServeCommand implements Callable<Integer> {
                     throw new MonitorCommands.CommandException("ps: " + e.getMessage());
                 }
             });
+            commands.add("bt", "kernel stack backtraces as crash's bt shows them: bt [PID...|-a|--all];"
+                + " without arguments the panicking task's", (args, out) -> out.accept(backtraces(session, kernel.get(), args)));
         }
         return commands.build();
+    }
+
+    private static String backtraces(DumpSession session, Kernel kernel, String args)
+            throws MonitorCommands.CommandException {
+        List<String> words = args.isEmpty() ? List.of() : List.of(args.split(" "));
+        boolean active = words.equals(List.of("-a"));
+        boolean all = words.equals(List.of("--all"));
+        List<Integer> pids = new ArrayList<>();
+        for (String word : active || all ? List.<String>of() : words) {
+            if (!word.matches("\\d{1,9}")) {
+                throw new MonitorCommands.CommandException("bt: " + word + " is not a pid; usage: bt [PID...|-a|--all]");
+            }
+            pids.add(Integer.parseInt(word));
+        }
+        try {
+            return BtCommand.text(kernel, session.backtraces(kernel), BtCommand.select(kernel, pids, active, all));
+        } catch (IOException | KernelDataException | IllegalArgumentException e) {
+            throw new MonitorCommands.CommandException("bt: " + e.getMessage());
+        }
     }
 
     private static void printLog(DumpSession session, VmcoreInfo vmcoreInfo, Consumer<String> out)

@@ -12,6 +12,7 @@ import dev.kdumpbridge.kernel.KernelDataException;
 import dev.kdumpbridge.kernel.Task;
 import dev.kdumpbridge.memory.AddressFault;
 import dev.kdumpbridge.target.RegisterSet;
+import dev.kdumpbridge.unwind.UnwindStart;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -30,11 +31,19 @@ public final class TaskRegisters {
     private final Kernel kernel;
     private final InactiveTaskFrame frame;
     private final Map<Integer, byte[]> noteOfCpu;
+    /**
+     * A kdump's notes of the CPUs that did not panic hold what the crash NMI interrupted
+     * ({@code crash_nmi_callback} saves its pt_regs); QEMU's and the panicking CPU's hold the
+     * registers of the code itself.
+     */
+    private final boolean otherCpusInterrupted;
 
-    private TaskRegisters(Kernel kernel, InactiveTaskFrame frame, Map<Integer, byte[]> noteOfCpu) {
+    private TaskRegisters(Kernel kernel, InactiveTaskFrame frame, Map<Integer, byte[]> noteOfCpu,
+            boolean otherCpusInterrupted) {
         this.kernel = kernel;
         this.frame = frame;
         this.noteOfCpu = noteOfCpu;
+        this.otherCpusInterrupted = otherCpusInterrupted;
     }
 
     /**
@@ -45,7 +54,8 @@ public final class TaskRegisters {
         boolean snapshot = !dump.notes(ElfNote.QEMU, 0).isEmpty();
         Map<Integer, byte[]> notes = dump.info().kind() == DumpKind.KCORE ? Map.of()
             : notesByCpu(kernel, dump.prstatus(), snapshot);
-        return new TaskRegisters(kernel, InactiveTaskFrame.layout(kernel.btf()), notes);
+        return new TaskRegisters(kernel, InactiveTaskFrame.layout(kernel.btf()), notes,
+            !snapshot && dump.info().kind() != DumpKind.KCORE);
     }
 
     /** The registers of {@code task}, read from the dump now. */
@@ -60,6 +70,20 @@ public final class TaskRegisters {
             return unavailable();
         }
         return frame.read(kernel.memory(), task.address());
+    }
+
+    /** Where {@code task}'s unwind starts: its registers, and what kind of state they are. */
+    public UnwindStart start(Task task) throws AddressFault, IOException {
+        RegisterSet registers = of(task);
+        if (!task.current()) {
+            return UnwindStart.switchedOut(registers);
+        }
+        byte[] note = noteOfCpu.get(task.cpu());
+        boolean panicked = kernel.panicCpu().isPresent() && kernel.panicCpu().getAsInt() == task.cpu();
+        if (note != null && otherCpusInterrupted && !panicked) {
+            return UnwindStart.interrupted(registers, PrstatusRegisters.savedRegisters(note), "NMI");
+        }
+        return UnwindStart.stopped(registers);
     }
 
     static RegisterSet unavailable() {

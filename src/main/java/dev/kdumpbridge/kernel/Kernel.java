@@ -147,9 +147,11 @@ public final class Kernel {
                 continue;
             }
             try {
-                long runqueue = runqueues + memory.readLong(perCpuOffsets + (long) cpu * Long.BYTES);
+                long perCpuOffset = memory.readLong(perCpuOffsets + (long) cpu * Long.BYTES);
+                long runqueue = runqueues + perCpuOffset;
                 StructFields.Instance read = rq.read(memory, runqueue);
-                found.add(new Cpu(cpu, runqueue, read.unsigned(curr), read.unsigned(idle), read.unsigned(clock)));
+                found.add(new Cpu(cpu, runqueue, read.unsigned(curr), read.unsigned(idle), read.unsigned(clock),
+                    perCpuOffset));
             } catch (AddressFault fault) {
                 warnings.add("CPU " + cpu + ": its runqueue cannot be read: " + fault.getMessage());
             }

@@ -401,6 +401,22 @@ public final class Symbols {
         return Optional.of(new SymbolOffset(symbol(index), offset - symbolOffset));
     }
 
+    /**
+     * The runtime address of the first symbol above {@code address} in the image: where the
+     * kernel's kallsyms ends a symbol when it gives a function's size ({@code %pS}'s "/0x320").
+     */
+    public OptionalLong nextAbove(long address) {
+        long link = address - kaslrOffset;
+        if (!table.inImage(link)) {
+            return OptionalLong.empty();
+        }
+        int insertion = Arrays.binarySearch(table.byAddress, (link - table.imageStart + 1) << (RANK_BITS + INDEX_BITS));
+        int above = insertion < 0 ? -insertion - 1 : insertion;
+        return above < table.byAddress.length
+            ? OptionalLong.of((table.byAddress[above] >>> (RANK_BITS + INDEX_BITS)) + table.imageStart + kaslrOffset)
+            : OptionalLong.empty();
+    }
+
     private Symbol symbol(int i) {
         long value = table.values[i];
         long address = table.inImage(value) ? value + kaslrOffset : value;

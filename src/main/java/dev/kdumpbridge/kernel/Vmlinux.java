@@ -322,6 +322,21 @@ public final class Vmlinux implements Closeable {
                 + Long.toHexString(linkAddress));
     }
 
+    /**
+     * {@code length} bytes of a section's file contents from {@code offset} into it, for tables
+     * too large to read whole (the DWARF sections of a debug vmlinux are hundreds of MB).
+     *
+     * @throws VmlinuxFormatException when the window is not inside the section's file contents
+     */
+    public ByteBuffer readSection(ElfSection s, long offset, int length) throws IOException {
+        if (!s.hasFileBytes() || offset < 0 || length < 0 || Long.compareUnsigned(offset + length, s.size()) > 0) {
+            throw new VmlinuxFormatException(name, headerOffset(s), "bytes " + offset + ".." + (offset + length)
+                    + " of section " + s.name() + " are not in its " + Long.toUnsignedString(s.size())
+                    + " bytes of file contents");
+        }
+        return read(channel, name, s.fileOffset() + offset, length, order);
+    }
+
     private ByteBuffer sectionBytes(ElfSection s) throws IOException {
         if (!s.hasFileBytes()) {
             throw new VmlinuxFormatException(name, headerOffset(s), "section " + s.name() + " has no contents"

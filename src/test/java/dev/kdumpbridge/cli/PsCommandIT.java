@@ -16,21 +16,15 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code kdump-bridge ps} against crash 8.0.6's {@code ps} on the same dump, line for line. */
 class PsCommandIT {
     /** Everything up to the ST column, then crash's %MEM VSZ RSS, which ours leaves out, then COMM. */
     private static final Pattern MEMORY_COLUMNS = Pattern.compile("^(.{43})\\s+\\S+\\s+\\S+\\s+\\S+\\s+(.*)$");
-
-    static Stream<Arguments> dumpsWithAndWithoutVmlinux() {
-        return Fixtures.dumps().stream().flatMap(d -> Stream.of(Arguments.of(d, true), Arguments.of(d, false)));
-    }
 
     /**
      * The fixture vmlinux with one byte of its build id changed (and without DWARF, to copy 88
@@ -94,7 +88,7 @@ class PsCommandIT {
      * memory and types from the kernel's own BTF, and the table must not change.
      */
     @ParameterizedTest(name = "{0} with vmlinux: {1}")
-    @MethodSource("dumpsWithAndWithoutVmlinux")
+    @MethodSource("dev.kdumpbridge.fixtures.Fixtures#dumpsWithAndWithoutVmlinux")
     void psPrintsWhatCrashPrints(Dump fixture, boolean withVmlinux) throws Exception {
         Path oracle = Fixtures.x86_64().resolve("oracle/crash").resolve(fixture.id()).resolve("ps.txt");
         assumeTrue(Files.exists(oracle), "crash 8.0.6 cannot open " + fixture.id());

@@ -222,6 +222,19 @@ class ServeIT {
                 .collect(Collectors.joining("\n")));
     }
 
+    /** monitor bt is the CLI's bt: init's stack as crash's foreach bt printed it, and -a's tasks. */
+    @Test
+    void monitorBtPrintsWhatCrashsBtPrints() throws Exception {
+        String out = gdb("monitor bt 1", "monitor bt -a", "monitor bt init");
+        String crash = Files.readString(crashOutput("foreach-bt.txt"));
+        int start = crash.indexOf("PID: 1 ");
+        String init = crash.substring(start, crash.indexOf("\n\n", start) + 1);
+        assertTrue(out.contains(init), "monitor bt 1 differs from crash's:\n" + init + "\n---\n" + out);
+        assertEquals(List.of("294", "120", "121"), out.lines().filter(l -> l.startsWith("PID:"))
+            .map(l -> l.split("\\s+")[1]).skip(1).toList());
+        assertTrue(out.contains("bt: init is not a pid; usage: bt [PID...|-a|--all]"), out);
+    }
+
     @Test
     void gdbUnwindsThePanicThroughTheFunctionsCrashShows() throws Exception {
         String out = gdb("bt");

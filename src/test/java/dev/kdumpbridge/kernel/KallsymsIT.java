@@ -13,6 +13,8 @@ import dev.kdumpbridge.kernel.btf.Btf;
 import dev.kdumpbridge.memory.KernelMemory;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Files;
+import java.util.TreeSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -72,6 +74,40 @@ class KallsymsIT {
             long t2 = System.nanoTime();
             return new FromMemory(symbols, (t1 - t0) / 1_000_000, btf, (t2 - t1) / 1_000_000,
                     info.hex("KERNELOFFSET").orElseThrow());
+        }
+    }
+
+    /**
+     * Every "function+0xoff/0xsize" the guest's kernel printed in /proc/PID/stack before the dump:
+     * the symbolizer names that address the same way from the dump's kallsyms, and with the same
+     * offset and size from the vmlinux, whose symbol table may name a global alias instead
+     * (__x64_sys_pause for the kernel's __do_sys_pause).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dumps")
+    void addressesAreNamedAsTheKernelsProcPidStackNamesThem(Dump fixture) throws Exception {
+        FromMemory memory = readFromMemory(fixture);
+        Symbols shifted = linked.withKaslrOffset(memory.kaslrOffset());
+        Symbolizer fromKallsyms = new Symbolizer(memory.symbols());
+        Symbolizer fromVmlinux = new Symbolizer(shifted);
+        Set<String> printed = new TreeSet<>();
+        for (String line : Files.readAllLines(fixture.guestFile("proc-tasks.txt"))) {
+            if (line.startsWith("stack: [<0>] ")) {
+                printed.add(line.substring("stack: [<0>] ".length()));
+            }
+        }
+        assertTrue(printed.size() > 20, "the guest printed " + printed.size() + " distinct stack entries");
+        for (String location : printed) {
+            String name = location.substring(0, location.indexOf('+'));
+            long offset = Long.parseLong(location.substring(location.indexOf("+0x") + 3, location.indexOf('/')), 16);
+            List<Long> candidates = memory.symbols().lookupAll(name).stream().map(Symbol::address).toList();
+            assertTrue(candidates.stream().anyMatch(a -> fromKallsyms.at(a + offset).orElseThrow().toString()
+                .equals(location)), location + " from kallsyms");
+            assertTrue(candidates.stream().anyMatch(a -> {
+                Symbolizer.Location ours = fromVmlinux.at(a + offset).orElseThrow();
+                // The same offset from the same address: ours names a symbol that starts there too.
+                return ours.toString().equals(location.replace(name + "+", ours.function() + "+"));
+            }), location + " from the vmlinux");
         }
     }
 

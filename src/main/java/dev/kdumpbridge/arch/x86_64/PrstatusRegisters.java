@@ -4,6 +4,7 @@ import dev.kdumpbridge.target.RegisterSet;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The registers a CPU saved in its NT_PRSTATUS note: {@code elf_prstatus.pr_reg}, which on
@@ -16,11 +17,8 @@ public final class PrstatusRegisters {
     private static final int PR_PID = 32;
     /** Offset of {@code pr_reg} in {@code struct elf_prstatus} (LP64). */
     private static final int PR_REG = 112;
-    /** {@code struct user_regs_struct} in order; orig_rax has no gdb register. */
-    private static final List<String> USER_REGS = List.of(
-        "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx",
-        "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds",
-        "es", "fs", "gs");
+    /** What {@code struct user_regs_struct} holds after the pt_regs words; no gdb register holds orig_rax. */
+    private static final List<String> SEGMENTS = List.of("fs_base", "gs_base", "ds", "es", "fs", "gs");
     /** The descriptor size both the kernel and QEMU write for x86_64 (reference 02 §4). */
     public static final int DESCRIPTOR_SIZE = 336;
 
@@ -33,15 +31,22 @@ public final class PrstatusRegisters {
      * @throws IllegalArgumentException when the descriptor is too short to hold pr_reg
      */
     public static RegisterSet decode(byte[] descriptor) {
-        ByteBuffer prstatus = wrap(descriptor, PR_REG + USER_REGS.size() * Long.BYTES);
-        RegisterSet.Builder registers = RegisterSet.builder(X86_64Architecture.ARCHITECTURE);
-        for (int i = 0; i < USER_REGS.size(); i++) {
-            String name = USER_REGS.get(i);
-            if (!name.equals("orig_rax")) {
-                registers.set(name, prstatus.getLong(PR_REG + i * Long.BYTES));
-            }
+        ByteBuffer prstatus = wrap(descriptor, PR_REG + PtRegs.SIZE + SEGMENTS.size() * Long.BYTES);
+        RegisterSet.Builder registers = PtRegs.setInto(RegisterSet.builder(X86_64Architecture.ARCHITECTURE),
+            PtRegs.read(descriptor, PR_REG));
+        for (int i = 0; i < SEGMENTS.size(); i++) {
+            registers.set(SEGMENTS.get(i), prstatus.getLong(PR_REG + PtRegs.SIZE + i * Long.BYTES));
         }
         return registers.build();
+    }
+
+    /**
+     * The pt_regs part of the descriptor, orig_rax included: what a CPU stopped by the crash NMI
+     * saved of the context the NMI interrupted.
+     */
+    public static Map<String, Long> savedRegisters(byte[] descriptor) {
+        wrap(descriptor, PR_REG + PtRegs.SIZE);
+        return PtRegs.read(descriptor, PR_REG);
     }
 
     /** {@code pr_pid}: the pid of the task on that CPU in a kdump; vCPU index + 1 from QEMU. */

@@ -1,0 +1,72 @@
+package dev.kdumpbridge.report;
+
+import dev.kdumpbridge.kernel.Symbolizer;
+import dev.kdumpbridge.kernel.Task;
+import dev.kdumpbridge.unwind.Backtrace;
+import dev.kdumpbridge.unwind.StackFrame;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * crash's {@code bt} text for one task: a header line, then {@code #N [slot] function at pc} per
+ * frame, the saved registers where an exception or interrupt came in ({@code [exception RIP:
+ * function+offset]} first), {@code --- <X stack> ---} where the walk leaves an interrupt or
+ * exception stack, and the user-mode registers at the end of a task that entered from user space.
+ * Spaced as crash spaces it, so the two compare line by line.
+ */
+public final class BacktraceReport {
+    private final Symbolizer symbolizer;
+    /** The architecture's register block, as crash prints a saved register set. */
+    private final Function<Map<String, Long>, String> registerBlock;
+    public BacktraceReport(Symbolizer symbolizer, Function<Map<String, Long>, String> registerBlock) {
+        this.symbolizer = symbolizer;
+        this.registerBlock = registerBlock;
+    }
+
+    /** crash's header: {@code PID: 294      TASK: ffff8bd8ff444800  CPU: 0    COMMAND: "sh"}. */
+    public static String header(Task task) {
+        return String.format("PID: %-7d  TASK: %x  CPU: %-3s  COMMAND: \"%s\"", task.pid(), task.address(),
+            task.cpu() < 0 ? "-" : Integer.toString(task.cpu()), task.comm());
+    }
+
+    /** The task's report, each line ending in '\n'. */
+    public String of(Task task, Backtrace backtrace) {
+        StringBuilder text = new StringBuilder(header(task)).append('\n');
+        if (backtrace.frames().isEmpty() && backtrace.userRegisters().isEmpty()) {
+            return text.append('(').append(backtrace.stop()).append(")\n").toString();
+        }
+        for (int i = 0; i < backtrace.frames().size(); i++) {
+            StackFrame frame = backtrace.frames().get(i);
+            if (frame.isException()) {
+                text.append("    [exception RIP: ").append(name(frame.pc(), true)).append("]\n")
+                    .append(registerBlock.apply(frame.saved()));
+            }
+            String leaving = i == 0 ? backtrace.interruption().map(by -> by + " exception").orElse(null)
+                : leftStack(backtrace.frames().get(i - 1), frame);
+            if (leaving != null) {
+                text.append("--- <").append(leaving).append(" stack> ---\n");
+            }
+            text.append(String.format("%s#%d [%x] %s at %x%n", i < 10 ? " " : "", i, frame.slot(),
+                name(frame.lookupPc(), false), frame.pc()));
+        }
+        if (!backtrace.userRegisters().isEmpty()) {
+            text.append(registerBlock.apply(backtrace.userRegisters()));
+        }
+        if (!backtrace.complete()) {
+            text.append("    (the walk stopped: ").append(backtrace.stop()).append(")\n");
+        }
+        return text.toString();
+    }
+
+    /** The stack a walk left between two frames, when it was not the task's own. */
+    private static String leftStack(StackFrame inner, StackFrame outer) {
+        return !inner.stack().equals(outer.stack()) && !inner.stack().equals("task") ? inner.stack() : null;
+    }
+
+    /** The function's name, with crash's decimal offset for an exception RIP; the address if unknown. */
+    private String name(long address, boolean withOffset) {
+        return symbolizer.at(address)
+            .map(l -> withOffset && l.offset() != 0 ? l.function() + "+" + l.offset() : l.function())
+            .orElse(withOffset ? "unknown or invalid address" : Long.toHexString(address));
+    }
+}
