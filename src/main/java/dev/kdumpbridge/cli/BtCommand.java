@@ -58,7 +58,8 @@ final class BtCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Every task, like crash's foreach bt.")
     boolean all;
 
-    @Option(names = "-l", description = "Source file and line of each frame (not implemented yet).")
+    @Option(names = {"-l", "--lines"}, description = "Under each frame, its source file and line, like crash's"
+        + " bt -l (needs --vmlinux with its DWARF). A return address names the line of its call.")
     boolean lines;
 
     @Override
@@ -68,8 +69,8 @@ final class BtCommand implements Callable<Integer> {
         List<Path> files = new ArrayList<>();
         List<Integer> pids = new ArrayList<>();
         split(operands, files, pids);
-        if (lines) {
-            err.println("kdump-bridge bt: -l (source lines from the vmlinux's DWARF) is not implemented yet");
+        if (lines && vmlinux.vmlinux == null) {
+            err.println("kdump-bridge bt: -l needs the debug vmlinux (--vmlinux): source lines come from its DWARF");
             return Main.EXIT_USAGE;
         }
         if (files.isEmpty()) {
@@ -96,7 +97,12 @@ final class BtCommand implements Callable<Integer> {
             }
             TaskBacktraces backtraces = session.backtraces(kernel.get());
             backtraces.warnings().forEach(w -> err.println("kdump-bridge bt: warning: " + w));
-            out.print(text(kernel.get(), backtraces, tasks));
+            if (lines && !backtraces.hasSourceLines()) {
+                err.println("kdump-bridge bt: " + vmlinux.vmlinux + " has no DWARF line tables (.debug_line and"
+                    + " .debug_aranges), so -l cannot name source lines; give the -dbg package's vmlinux");
+                return Main.EXIT_INPUT_ERROR;
+            }
+            out.print(text(kernel.get(), backtraces, tasks, lines));
             kernel.get().warnings().forEach(w -> err.println("kdump-bridge bt: warning: " + w));
             return Main.EXIT_OK;
         } catch (IOException | TranslationUnavailableException | KernelDataException e) {
@@ -108,9 +114,12 @@ final class BtCommand implements Callable<Integer> {
         }
     }
 
-    /** crash's bt text of each task, a blank line between two. */
-    static String text(Kernel kernel, TaskBacktraces backtraces, List<Task> tasks) throws IOException {
+    /** crash's bt text of each task, a blank line between two; with each frame's source line if asked. */
+    static String text(Kernel kernel, TaskBacktraces backtraces, List<Task> tasks, boolean lines) throws IOException {
         BacktraceReport report = new BacktraceReport(new Symbolizer(kernel.symbols()), PtRegs::crashBlock);
+        if (lines) {
+            report = report.withSourceLines(backtraces::sourceLine);
+        }
         StringBuilder text = new StringBuilder();
         for (Task task : tasks) {
             text.append(text.length() > 0 ? "\n" : "").append(report.of(task, backtraces.of(task)));

@@ -237,6 +237,15 @@ final class DumpSession implements AutoCloseable {
         return kernel;
     }
 
+    /** Whether backtraces can carry source lines (false also when the unwinder cannot be set up). */
+    boolean backtracesHaveSourceLines(Kernel model) {
+        try {
+            return backtraces(model).hasSourceLines();
+        } catch (IOException | KernelDataException e) {
+            return false;
+        }
+    }
+
     /** Doubts about the inputs (the dump's own warnings, a mismatched vmlinux, inconsistent paging). */
     synchronized List<String> warnings() {
         List<String> all = new ArrayList<>(dump.info().warnings());

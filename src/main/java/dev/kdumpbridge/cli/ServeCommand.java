@@ -130,26 +130,31 @@ final class ServeCommand implements Callable<Integer> {
                     throw new MonitorCommands.CommandException("ps: " + e.getMessage());
                 }
             });
-            commands.add("bt", "kernel stack backtraces as crash's bt shows them: bt [PID...|-a|--all];"
-                + " without arguments the panicking task's", (args, out) -> out.accept(backtraces(session, kernel.get(), args)));
+            commands.add("bt", "kernel stack backtraces as crash's bt shows them: bt [-l] [PID...|-a|--all];"
+                + " without arguments the panicking task's; -l adds source lines (needs the vmlinux)", (args, out) -> out.accept(backtraces(session, kernel.get(), args)));
         }
         return commands.build();
     }
 
     private static String backtraces(DumpSession session, Kernel kernel, String args)
             throws MonitorCommands.CommandException {
-        List<String> words = args.isEmpty() ? List.of() : List.of(args.split(" "));
+        List<String> words = new ArrayList<>(args.isBlank() ? List.of() : List.of(args.trim().split("\\s+")));
+        boolean lines = words.remove("-l");
+        if (lines && !session.backtracesHaveSourceLines(kernel)) {
+            throw new MonitorCommands.CommandException("bt: -l needs the debug vmlinux with its DWARF line tables;"
+                + " start the server with --vmlinux");
+        }
         boolean active = words.equals(List.of("-a"));
         boolean all = words.equals(List.of("--all"));
         List<Integer> pids = new ArrayList<>();
         for (String word : active || all ? List.<String>of() : words) {
             if (!word.matches("\\d{1,9}")) {
-                throw new MonitorCommands.CommandException("bt: " + word + " is not a pid; usage: bt [PID...|-a|--all]");
+                throw new MonitorCommands.CommandException("bt: " + word + " is not a pid; usage: bt [-l] [PID...|-a|--all]");
             }
             pids.add(Integer.parseInt(word));
         }
         try {
-            return BtCommand.text(kernel, session.backtraces(kernel), BtCommand.select(kernel, pids, active, all));
+            return BtCommand.text(kernel, session.backtraces(kernel), BtCommand.select(kernel, pids, active, all), lines);
         } catch (IOException | KernelDataException | IllegalArgumentException e) {
             throw new MonitorCommands.CommandException("bt: " + e.getMessage());
         }

@@ -6,12 +6,17 @@ import dev.kdumpbridge.kernel.Kernel;
 import dev.kdumpbridge.kernel.KernelDataException;
 import dev.kdumpbridge.kernel.Task;
 import dev.kdumpbridge.kernel.Vmlinux;
+import dev.kdumpbridge.kernel.dwarf.SourceLine;
+import dev.kdumpbridge.kernel.dwarf.SourceLines;
 import dev.kdumpbridge.memory.AddressFault;
 import dev.kdumpbridge.unwind.Backtrace;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every task's kernel stack in a dump: where its unwind starts ({@link TaskRegisters}) walked up
@@ -19,14 +24,23 @@ import java.util.Optional;
  * {@code monitor bt} and the DAP front end show.
  */
 public final class TaskBacktraces {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskBacktraces.class);
+
     private final TaskRegisters registers;
     private final OrcUnwinder unwinder;
     private final List<String> warnings;
+    private final Optional<SourceLines> sourceLines;
+    private final long kaslrOffset;
+    /** A damaged line table is logged once, not for every frame that falls in it. */
+    private final AtomicBoolean lineErrorLogged = new AtomicBoolean();
 
-    private TaskBacktraces(TaskRegisters registers, OrcUnwinder unwinder, List<String> warnings) {
+    private TaskBacktraces(TaskRegisters registers, OrcUnwinder unwinder, List<String> warnings,
+            Optional<SourceLines> sourceLines, long kaslrOffset) {
         this.registers = registers;
         this.unwinder = unwinder;
         this.warnings = warnings;
+        this.sourceLines = sourceLines;
+        this.kaslrOffset = kaslrOffset;
     }
 
     /**
@@ -40,7 +54,34 @@ public final class TaskBacktraces {
             "the dump's VMCOREINFO has no OSRELEASE, so the ORC table format cannot be chosen"));
         List<String> warnings = new ArrayList<>();
         OrcUnwinder unwinder = OrcUnwinder.of(kernel, vmlinux, release, warnings);
-        return new TaskBacktraces(TaskRegisters.of(dump, kernel), unwinder, List.copyOf(warnings));
+        Optional<SourceLines> lines = vmlinux.isPresent() ? SourceLines.of(vmlinux.get()) : Optional.empty();
+        return new TaskBacktraces(TaskRegisters.of(dump, kernel), unwinder, List.copyOf(warnings), lines,
+            kernel.symbols().kaslrOffset());
+    }
+
+    /** Whether frames can have source lines: the vmlinux was given and has DWARF line tables. */
+    public boolean hasSourceLines() {
+        return sourceLines.isPresent();
+    }
+
+    /**
+     * The source line of the code at a running kernel's address (a frame's
+     * {@link dev.kdumpbridge.unwind.StackFrame#lookupPc()}, so a return address names the call's
+     * line, as gdb and the kernel's decode_stacktrace.sh do); empty without DWARF, for code no line
+     * table covers, or where the DWARF is damaged (logged once).
+     */
+    public Optional<SourceLine> sourceLine(long address) {
+        if (sourceLines.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return sourceLines.get().at(address - kaslrOffset);
+        } catch (IOException e) {
+            if (lineErrorLogged.compareAndSet(false, true)) {
+                LOG.warn("source lines are incomplete: {}", e.getMessage());
+            }
+            return Optional.empty();
+        }
     }
 
     /** The task's stack; a task whose registers cannot be read has none, with the reason. */

@@ -2,25 +2,43 @@ package dev.kdumpbridge.report;
 
 import dev.kdumpbridge.kernel.Symbolizer;
 import dev.kdumpbridge.kernel.Task;
+import dev.kdumpbridge.kernel.dwarf.SourceLine;
 import dev.kdumpbridge.unwind.Backtrace;
 import dev.kdumpbridge.unwind.StackFrame;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 
 /**
  * crash's {@code bt} text for one task: a header line, then {@code #N [slot] function at pc} per
  * frame, the saved registers where an exception or interrupt came in ({@code [exception RIP:
  * function+offset]} first), {@code --- <X stack> ---} where the walk leaves an interrupt or
  * exception stack, and the user-mode registers at the end of a task that entered from user space.
- * Spaced as crash spaces it, so the two compare line by line.
+ * Spaced as crash spaces it, so the two compare line by line. With source lines (crash's
+ * {@code bt -l}), each frame line is followed by {@code     FILE: LINE}.
  */
 public final class BacktraceReport {
     private final Symbolizer symbolizer;
     /** The architecture's register block, as crash prints a saved register set. */
     private final Function<Map<String, Long>, String> registerBlock;
+    /** The source line of a code address, or nothing when lines were not asked for. */
+    private final LongFunction<Optional<SourceLine>> sourceLine;
+
     public BacktraceReport(Symbolizer symbolizer, Function<Map<String, Long>, String> registerBlock) {
+        this(symbolizer, registerBlock, address -> Optional.empty());
+    }
+
+    private BacktraceReport(Symbolizer symbolizer, Function<Map<String, Long>, String> registerBlock,
+            LongFunction<Optional<SourceLine>> sourceLine) {
         this.symbolizer = symbolizer;
         this.registerBlock = registerBlock;
+        this.sourceLine = sourceLine;
+    }
+
+    /** The same report with each frame's source line under it, looked up at its lookup pc. */
+    public BacktraceReport withSourceLines(LongFunction<Optional<SourceLine>> lines) {
+        return new BacktraceReport(symbolizer, registerBlock, lines);
     }
 
     /** crash's header: {@code PID: 294      TASK: ffff8bd8ff444800  CPU: 0    COMMAND: "sh"}. */
@@ -48,6 +66,8 @@ public final class BacktraceReport {
             }
             text.append(String.format("%s#%d [%x] %s at %x%n", i < 10 ? " " : "", i, frame.slot(),
                 name(frame.lookupPc(), false), frame.pc()));
+            sourceLine.apply(frame.lookupPc())
+                .ifPresent(line -> text.append("    ").append(line.file()).append(": ").append(line.line()).append('\n'));
         }
         if (!backtrace.userRegisters().isEmpty()) {
             text.append(registerBlock.apply(backtrace.userRegisters()));

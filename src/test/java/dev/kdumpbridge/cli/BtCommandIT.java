@@ -126,11 +126,32 @@ class BtCommandIT {
     }
 
 
+    /**
+     * crash's bt -l layout: under each frame line, four spaces, the file, ": " and the line. Which
+     * line each frame gets is checked against llvm-addr2line in TaskBacktracesIT.
+     */
     @Test
-    void sourceLinesAreNotYetThereAndSaySo() {
-        CliRun run = bt(Fixtures.dumps().get(0), true, "-l");
+    void dashLPutsEachFramesSourceLineUnderIt() {
+        CliRun run = bt(Fixtures.dumps().get(0), true, "-l", "1");
+        assertEquals(0, run.exitCode(), run.err());
+        List<String> lines = run.out().lines().toList();
+        List<String> underFrames = new ArrayList<>();
+        for (int i = 0; i < lines.size() - 1; i++) {
+            if (FRAME_NUMBER.matcher(lines.get(i)).find()) {
+                underFrames.add(lines.get(i + 1));
+            }
+        }
+        assertEquals(7, underFrames.size(), run.out());
+        assertTrue(underFrames.stream().allMatch(l -> l.matches("    \\S+\\.[chS]: \\d+")), run.out());
+        assertTrue(underFrames.get(0).matches("    \\S*/kernel/sched/core\\.c: \\d+"), underFrames.get(0));
+    }
+
+    @Test
+    void dashLWithoutTheVmlinuxSaysWhatItNeeds() {
+        CliRun run = bt(Fixtures.dumps().get(0), false, "-l");
         assertEquals(2, run.exitCode());
-        assertEquals("kdump-bridge bt: -l (source lines from the vmlinux's DWARF) is not implemented yet\n", run.err());
+        assertEquals("kdump-bridge bt: -l needs the debug vmlinux (--vmlinux): source lines come from its DWARF\n",
+            run.err());
     }
 
     @Test

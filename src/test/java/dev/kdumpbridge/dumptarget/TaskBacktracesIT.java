@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kdumpbridge.arch.x86_64.X86_64Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.Dumps;
+import dev.kdumpbridge.fixtures.Addr2line;
 import dev.kdumpbridge.fixtures.BacktraceOracle;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.fixtures.Fixtures.Dump;
@@ -17,6 +18,7 @@ import dev.kdumpbridge.kernel.Symbols;
 import dev.kdumpbridge.kernel.Task;
 import dev.kdumpbridge.kernel.Vmlinux;
 import dev.kdumpbridge.kernel.btf.Btf;
+import dev.kdumpbridge.kernel.dwarf.SourceLine;
 import dev.kdumpbridge.memory.KernelMemory;
 import dev.kdumpbridge.unwind.Backtrace;
 import dev.kdumpbridge.unwind.StackFrame;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -98,6 +101,32 @@ class TaskBacktracesIT {
                 backtraces.warnings());
             assertEquals(List.of(), disagreements);
             assertTrue(agreed > 0);
+        }
+    }
+
+    /**
+     * Every frame of every task on one dump gets the line llvm-addr2line reads from the vmlinux
+     * at its lookup pc moved back by the dump's KASLR offset (LLVM, because binutils 2.40 names
+     * some files wrongly: see SourceLinesIT).
+     */
+    @Test
+    void everyFramesSourceLineIsLlvmAddr2linesAtItsLookupPc() throws Exception {
+        Dump fixture = Fixtures.dumps().get(0);
+        try (DumpFile dump = Dumps.open(fixture.files())) {
+            long offset = dump.vmcoreInfo().orElseThrow().hex("KERNELOFFSET").orElseThrow();
+            Kernel kernel = kernel(dump, true);
+            TaskBacktraces backtraces = TaskBacktraces.of(dump, kernel, Optional.of(vmlinux));
+            assertTrue(backtraces.hasSourceLines());
+            List<Long> linkAddresses = new ArrayList<>();
+            List<Optional<SourceLine>> ours = new ArrayList<>();
+            for (Task task : kernel.tasks()) {
+                for (StackFrame frame : backtraces.of(task).frames()) {
+                    linkAddresses.add(frame.lookupPc() - offset);
+                    ours.add(backtraces.sourceLine(frame.lookupPc()));
+                }
+            }
+            assertEquals(Addr2line.lines("llvm-addr2line", Fixtures.vmlinux(), linkAddresses), ours);
+            assertTrue(ours.stream().filter(Optional::isPresent).count() > linkAddresses.size() / 2, ours.toString());
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kdumpbridge.fixtures.Addr2line;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.kernel.Symbol;
 import dev.kdumpbridge.kernel.Symbols;
@@ -12,16 +13,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -49,9 +46,6 @@ class SourceLinesIT {
             List.of("__schedule", "schedule", "do_idle", "vfs_read", "ksys_write", "panic", "do_syscall_64");
     /** One text symbol in this many (about 4 600 of 46 000), at a random offset inside it. */
     private static final int SAMPLE_EVERY = 10;
-    private static final int TOOL_TIMEOUT_MINUTES = 5;
-    private static final Pattern DISCRIMINATOR = Pattern.compile(" \\(discriminator \\d+\\)$");
-    private static final Pattern FILE_LINE = Pattern.compile("(.+):(\\d+|\\?)");
 
     private static Path vmlinux;
 
@@ -74,7 +68,7 @@ class SourceLinesIT {
                     addresses.add(function.linkAddress() + function.size() * third / 3);
                 }
             }
-            List<Optional<SourceLine>> expected = oracle("addr2line", addresses);
+            List<Optional<SourceLine>> expected = Addr2line.lines("addr2line", vmlinux, addresses);
 
             long opened = System.nanoTime();
             SourceLines lines = SourceLines.of(image).orElseThrow();
@@ -114,8 +108,8 @@ class SourceLinesIT {
                     addresses.add(s.linkAddress() + random.nextLong(s.size()));
                 }
             }
-            List<Optional<SourceLine>> binutils = oracle("addr2line", addresses);
-            List<Optional<SourceLine>> llvm = oracle("llvm-addr2line", addresses);
+            List<Optional<SourceLine>> binutils = Addr2line.lines("addr2line", vmlinux, addresses);
+            List<Optional<SourceLine>> llvm = Addr2line.lines("llvm-addr2line", vmlinux, addresses);
             // Many threads on one fresh instance: the lazy aranges index and the cache are shared.
             SourceLines lines = SourceLines.of(image).orElseThrow();
             List<Optional<SourceLine>> actual = addresses.parallelStream().map(address -> {
@@ -167,50 +161,5 @@ class SourceLinesIT {
                     retained / tables.size() >> 10);
             assertTrue(tables.size() > 1000, tables.size() + " units");
         }
-    }
-
-    /**
-     * What {@code tool} (addr2line or llvm-addr2line) says of each address: empty for
-     * {@code ??:0} / {@code ??:?}, line 0 for {@code file:?}. Skips when the tool is not
-     * installed.
-     */
-    private static List<Optional<SourceLine>> oracle(String tool, List<Long> addresses)
-            throws IOException, InterruptedException {
-        Path input = Files.createTempFile("source-lines-addresses", ".txt");
-        try {
-            StringBuilder text = new StringBuilder();
-            for (long address : addresses) {
-                text.append("0x").append(Long.toHexString(address)).append('\n');
-            }
-            Files.writeString(input, text);
-            Process process;
-            try {
-                // Addresses from a file: written through a pipe, they would fill it while the
-                // tool waits for us to read its answers.
-                process = new ProcessBuilder(tool, "-e", vmlinux.toString()).redirectInput(input.toFile())
-                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            } catch (IOException notInstalled) {
-                assumeTrue(false, tool + " is not installed: " + notInstalled.getMessage());
-                throw notInstalled;
-            }
-            List<String> output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                    .lines().toList();
-            assertTrue(process.waitFor(TOOL_TIMEOUT_MINUTES, TimeUnit.MINUTES), tool + " did not finish");
-            assertEquals(addresses.size(), output.size(), tool + " answered " + output.size() + " of "
-                    + addresses.size() + " addresses");
-            return output.stream().map(SourceLinesIT::parse).toList();
-        } finally {
-            Files.delete(input);
-        }
-    }
-
-    private static Optional<SourceLine> parse(String answer) {
-        String line = DISCRIMINATOR.matcher(answer).replaceFirst("");
-        Matcher m = FILE_LINE.matcher(line);
-        assertTrue(m.matches(), "unexpected answer " + answer);
-        if (m.group(1).equals("??")) {
-            return Optional.empty();
-        }
-        return Optional.of(new SourceLine(m.group(1), m.group(2).equals("?") ? 0 : Integer.parseInt(m.group(2))));
     }
 }
