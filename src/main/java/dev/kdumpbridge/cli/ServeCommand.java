@@ -1,6 +1,8 @@
 package dev.kdumpbridge.cli;
 
 import dev.kdumpbridge.dumptarget.DumpTarget;
+import dev.kdumpbridge.dap.DapServer;
+import dev.kdumpbridge.dap.TargetProvider;
 import dev.kdumpbridge.gdb.GdbServer;
 import dev.kdumpbridge.kernel.Kernel;
 import dev.kdumpbridge.kernel.KernelDataException;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.concurrent.Callable;
@@ -71,23 +74,28 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (dapPort != null) {
-            err.println("kdump-bridge serve: --dap-port: the Debug Adapter Protocol server is not yet implemented");
-            return Main.EXIT_USAGE;
-        }
         try (DumpSession session = DumpSession.open(dump.files, vmlinux.vmlinux)) {
-            KernelMemory memory = session.paging().memory();
-            Optional<Kernel> kernel = session.kernel();
-            DumpTarget target = DumpTarget.of(session.dump(), memory, kernel, session.kernelOffset(),
-                Optional.of(monitorCommands(session, kernel)));
+            DumpTarget target = target(session);
             session.warnings().forEach(w -> err.println("kdump-bridge serve: warning: " + w));
-            kernel.ifPresent(k -> k.warnings().forEach(w -> err.println("kdump-bridge serve: warning: " + w)));
-            try (GdbServer server = GdbServer.start(target, listen, gdbPort)) {
-                Runtime.getRuntime().addShutdownHook(new Thread(server::close, "gdb-server-shutdown"));
+            session.kernel().ifPresent(k -> k.warnings().forEach(w -> err.println("kdump-bridge serve: warning: " + w)));
+            try (GdbServer server = GdbServer.start(target, listen, gdbPort);
+                    DapServer dap = dapPort == null ? null : DapServer.start(
+                        TargetProvider.shared(target, dump.files.stream().map(Path::toString).toList()), listen, dapPort)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    server.close();
+                    if (dap != null) {
+                        dap.close();
+                    }
+                }, "server-shutdown"));
                 String address = server.address().getHostString() + ":" + server.port();
                 // The first line is for scripts; the rest is for people.
-                out.println("listening gdb=" + address);
+                out.println("listening gdb=" + address
+                    + (dap == null ? "" : " dap=" + dap.address().getHostString() + ":" + dap.port()));
                 out.println("attach with: " + gdbCommand(session, address));
+                if (dap != null) {
+                    out.println("or from a DAP client (VS Code: the kdump extension's \"server\" setting): "
+                        + dap.address().getHostString() + ":" + dap.port());
+                }
                 out.flush();
                 server.awaitClosed();
             }
@@ -100,12 +108,20 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
+    /** The dump as a debug target, with the monitor commands gdb and the DAP console run. */
+    static DumpTarget target(DumpSession session) throws IOException, KernelDataException, TranslationUnavailableException {
+        KernelMemory memory = session.paging().memory();
+        Optional<Kernel> kernel = session.kernel();
+        return DumpTarget.of(session.dump(), memory, kernel, session.vmlinux(), session.kernelOffset(),
+            Optional.of(monitorCommands(session, kernel)));
+    }
+
     /**
      * gdb's {@code monitor} commands. "info version" answers as QEMU's monitor does: the
      * kernel's scripts/gdb helpers probe it to decide that thread N is CPU N-1, which holds here
      * (linux/utils.py get_gdbserver_type).
      */
-    private MonitorCommands monitorCommands(DumpSession session, Optional<Kernel> kernel) {
+    private static MonitorCommands monitorCommands(DumpSession session, Optional<Kernel> kernel) {
         CommandTable.Builder commands = CommandTable.builder()
             .add("info version", "kdump-bridge's version (what QEMU's monitor answers too)",
                 (args, out) -> out.accept(VersionProvider.describe() + "\n"))
@@ -187,13 +203,13 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private String kaslr(DumpSession session) {
+    private static String kaslr(DumpSession session) {
         if (session.kernelOffset().isEmpty()) {
             return "the dump does not say how far KASLR moved the kernel (no KERNELOFFSET in VMCOREINFO)\n";
         }
         long offset = session.kernelOffset().getAsLong();
         return "KASLR offset 0x" + Long.toHexString(offset) + "; load the kernel's symbols there with:\n  "
-            + loadSymbols(offset) + "\n";
+            + loadSymbols(session, offset) + "\n";
     }
 
     /**
@@ -201,10 +217,11 @@ final class ServeCommand implements Callable<Integer> {
      * would keep their link-time addresses; loading the symbols with the KASLR offset moves
      * every section. add-symbol-file asks before loading, hence confirm off around it.
      */
-    private String gdbCommand(DumpSession session, String address) {
+    private static String gdbCommand(DumpSession session, String address) {
         String symbols = session.kernelOffset().isPresent()
-            ? "gdb -iex 'set confirm off' -ex '" + loadSymbols(session.kernelOffset().getAsLong()) + "' -ex 'set confirm on'"
-            : "gdb " + vmlinuxName();
+            ? "gdb -iex 'set confirm off' -ex '" + loadSymbols(session, session.kernelOffset().getAsLong())
+                + "' -ex 'set confirm on'"
+            : "gdb " + vmlinuxName(session);
         return symbols + " -ex 'target remote " + address + "'";
     }
 
@@ -213,11 +230,11 @@ final class ServeCommand implements Callable<Integer> {
      * symbols are offsets from each CPU's __per_cpu_offset, linked at 0, and must stay there or
      * per-CPU variables (the kernel's $lx_current(), current_task) read the wrong memory.
      */
-    private String loadSymbols(long kernelOffset) {
-        return "add-symbol-file " + vmlinuxName() + " -o 0x" + Long.toHexString(kernelOffset) + " -s .data..percpu 0";
+    private static String loadSymbols(DumpSession session, long kernelOffset) {
+        return "add-symbol-file " + vmlinuxName(session) + " -o 0x" + Long.toHexString(kernelOffset) + " -s .data..percpu 0";
     }
 
-    private String vmlinuxName() {
-        return vmlinux.vmlinux == null ? "VMLINUX" : vmlinux.vmlinux.toString();
+    private static String vmlinuxName(DumpSession session) {
+        return session.vmlinux().map(v -> v.path().toString()).orElse("VMLINUX");
     }
 }

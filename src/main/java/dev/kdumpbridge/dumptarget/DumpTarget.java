@@ -1,5 +1,6 @@
 package dev.kdumpbridge.dumptarget;
 
+import dev.kdumpbridge.arch.x86_64.ObjdumpDisassembler;
 import dev.kdumpbridge.arch.x86_64.PrstatusRegisters;
 import dev.kdumpbridge.arch.x86_64.X86_64Architecture;
 import dev.kdumpbridge.dump.DumpFile;
@@ -7,17 +8,23 @@ import dev.kdumpbridge.dump.DumpKind;
 import dev.kdumpbridge.dump.ElfNote;
 import dev.kdumpbridge.kernel.Kernel;
 import dev.kdumpbridge.kernel.KernelDataException;
+import dev.kdumpbridge.kernel.Symbolizer;
 import dev.kdumpbridge.kernel.Task;
+import dev.kdumpbridge.kernel.Vmlinux;
 import dev.kdumpbridge.memory.AddressFault;
 import dev.kdumpbridge.memory.KernelMemory;
 import dev.kdumpbridge.target.Architecture;
 import dev.kdumpbridge.target.DebugTarget;
+import dev.kdumpbridge.target.Disassembler;
+import dev.kdumpbridge.target.KernelLog;
 import dev.kdumpbridge.target.MemoryRead;
 import dev.kdumpbridge.target.MonitorCommands;
 import dev.kdumpbridge.target.RegisterSet;
 import dev.kdumpbridge.target.SectionOffsets;
 import dev.kdumpbridge.target.StopReason;
+import dev.kdumpbridge.target.SymbolLookup;
 import dev.kdumpbridge.target.TargetThread;
+import dev.kdumpbridge.target.Unwinding;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -54,13 +61,14 @@ public final class DumpTarget implements DebugTarget {
 
     /** One reading of the thread list: threads in order, their register sources by id. */
     private record Threads(List<TargetThread> list, Map<Long, TargetThread> byId, Map<Long, RegisterSource> sources,
-            long stopThread, StopReason stopReason) {
+            Map<Long, Task> tasks, long stopThread, StopReason stopReason) {
     }
 
     private final DumpFile dump;
     private final KernelMemory memory;
     private final OptionalLong kernelOffset;
     private final Optional<MonitorCommands> monitor;
+    private final Optional<Vmlinux> vmlinux;
     private final boolean live;
     /** The kernel model the thread list was read from; replaced on each refresh of a live kernel. */
     private Kernel kernel;
@@ -77,10 +85,11 @@ public final class DumpTarget implements DebugTarget {
     /** Thread ids of tasks, handed out in first-seen order and never reused. */
     private final Map<TaskKey, Long> taskThreads = new HashMap<>();
 
-    private DumpTarget(DumpFile dump, KernelMemory memory, Optional<Kernel> kernel, OptionalLong kernelOffset,
-            Optional<MonitorCommands> monitor) throws KernelDataException, IOException {
+    private DumpTarget(DumpFile dump, KernelMemory memory, Optional<Kernel> kernel, Optional<Vmlinux> vmlinux,
+            OptionalLong kernelOffset, Optional<MonitorCommands> monitor) throws KernelDataException, IOException {
         this.dump = dump;
         this.memory = memory;
+        this.vmlinux = vmlinux;
         this.kernelOffset = kernelOffset;
         this.monitor = monitor;
         this.live = dump.info().kind() == DumpKind.KCORE;
@@ -91,12 +100,13 @@ public final class DumpTarget implements DebugTarget {
     /**
      * @param kernel the kernel model, when its symbols and types could be found; without it the
      *               threads are the dump's CPUs
+     * @param vmlinux the debug image the kernel's symbols came from, for its ORC and line tables
      * @throws IllegalArgumentException when the dump is not of an x86_64 kernel, or has neither
      *                                  the kernel model nor CPU registers to make threads of
      * @throws KernelDataException      when the task list cannot be read at all
      */
-    public static DumpTarget of(DumpFile dump, KernelMemory memory, Optional<Kernel> kernel, OptionalLong kernelOffset,
-            Optional<MonitorCommands> monitor) throws KernelDataException, IOException {
+    public static DumpTarget of(DumpFile dump, KernelMemory memory, Optional<Kernel> kernel, Optional<Vmlinux> vmlinux,
+            OptionalLong kernelOffset, Optional<MonitorCommands> monitor) throws KernelDataException, IOException {
         if (!dump.info().machine().equals("x86_64")) {
             throw new IllegalArgumentException("serving " + dump.info().machine() + " dumps is not written yet; x86_64 is");
         }
@@ -104,7 +114,7 @@ public final class DumpTarget implements DebugTarget {
             throw new IllegalArgumentException("without the kernel's symbols and types there are no tasks to show, and"
                 + " the dump holds no CPU registers (no NT_PRSTATUS note) either: give --vmlinux");
         }
-        return new DumpTarget(dump, memory, kernel, kernelOffset, monitor);
+        return new DumpTarget(dump, memory, kernel, vmlinux, kernelOffset, monitor);
     }
 
     /** Every task as a thread, running tasks first by CPU, then the rest in pid order. */
@@ -116,6 +126,7 @@ public final class DumpTarget implements DebugTarget {
         List<TargetThread> list = new ArrayList<>(ordered.size());
         Map<Long, TargetThread> byId = new HashMap<>();
         Map<Long, RegisterSource> sources = new HashMap<>();
+        Map<Long, Task> tasks = new HashMap<>();
         synchronized (taskThreads) {
             for (Task task : ordered) {
                 long id = taskThreads.computeIfAbsent(new TaskKey(task.address(), task.pid()),
@@ -124,19 +135,20 @@ public final class DumpTarget implements DebugTarget {
                 list.add(thread);
                 byId.put(id, thread);
                 sources.put(id, () -> registers.of(task));
+                tasks.put(id, task);
             }
         }
         Optional<Task> panicking = model.panicTask();
         if (panicking.isPresent()) {
             Task task = panicking.get();
-            return new Threads(List.copyOf(list), byId, sources, taskThreads.get(new TaskKey(task.address(), task.pid())),
+            return new Threads(List.copyOf(list), byId, sources, tasks, taskThreads.get(new TaskKey(task.address(), task.pid())),
                 new StopReason(StopReason.Kind.PANIC, String.format("kernel panic on CPU %d in pid %d (%s)",
                     task.cpu(), task.pid(), task.comm())));
         }
         StopReason reason = live ? new StopReason(StopReason.Kind.PAUSED, "a live kernel, read through /proc/kcore")
             : crashed() ? new StopReason(StopReason.Kind.PANIC, "kernel crash; the kernel did not record which CPU panicked")
             : new StopReason(StopReason.Kind.PAUSED, "no CPU panicked: a snapshot of a running kernel");
-        return new Threads(List.copyOf(list), byId, sources, list.isEmpty() ? 1 : list.get(0).id(), reason);
+        return new Threads(List.copyOf(list), byId, sources, tasks, list.isEmpty() ? 1 : list.get(0).id(), reason);
     }
 
     /** The kernel appends CRASHTIME to VMCOREINFO when it crashes; snapshots have none. */
@@ -164,13 +176,15 @@ public final class DumpTarget implements DebugTarget {
             ? new StopReason(StopReason.Kind.PANIC,
                 "kernel crash; which CPU panicked is unknown without the kernel's symbols and types")
             : new StopReason(StopReason.Kind.PAUSED, "no CPU panicked: a snapshot of a running kernel");
-        return new Threads(List.copyOf(list), byId, sources, 1, reason);
+        return new Threads(List.copyOf(list), byId, sources, Map.of(), 1, reason);
     }
 
     private static TargetThread thread(long id, Task task) {
         String where = task.cpu() < 0 ? "" : task.current() ? ", running on CPU " + task.cpu() : ", last ran on CPU " + task.cpu();
+        String title = task.pid() + " " + task.comm() + " [" + task.state().letter() + "]"
+            + (task.current() ? " (CPU " + task.cpu() + ")" : "");
         return new TargetThread(id, task.comm(), Math.max(task.cpu(), TargetThread.NO_CORE),
-            "pid " + task.pid() + " " + task.comm() + " " + task.state().letter() + where);
+            "pid " + task.pid() + " " + task.comm() + " " + task.state().letter() + where, title);
     }
 
     @Override
@@ -265,5 +279,72 @@ public final class DumpTarget implements DebugTarget {
     @Override
     public Optional<MonitorCommands> monitorCommands() {
         return monitor;
+    }
+
+    /** The task a thread stands for; empty for a CPU thread or an unknown id. */
+    Optional<Task> task(long threadId) {
+        return Optional.ofNullable(threads.tasks().get(threadId));
+    }
+
+    /**
+     * Our own unwinder over the kernel's ORC tables, set up on first use; empty without the
+     * kernel model or when the ORC tables cannot be read (logged once).
+     */
+    @Override
+    public Optional<Unwinding> unwinding() {
+        return Optional.ofNullable(services().stacks());
+    }
+
+    @Override
+    public Optional<SymbolLookup> symbols() {
+        return Optional.ofNullable(services().symbolizer()).map(symbolizer -> address -> symbolizer.at(address)
+            .map(at -> new SymbolLookup.Location(at.function(), address - at.offset(), at.offset())));
+    }
+
+    @Override
+    public Optional<Disassembler> disassembler() {
+        return services().disassembler();
+    }
+
+    @Override
+    public Optional<KernelLog> kernelLog() {
+        return services().log();
+    }
+
+    /** What is set up on first use, once: slow to make, and often never asked for. */
+    private record Services(Symbolizer symbolizer, TaskStacks stacks, Optional<Disassembler> disassembler,
+            Optional<KernelLog> log) {
+    }
+
+    private volatile Services services;
+
+    private Services services() {
+        Services made = services;
+        if (made == null) {
+            synchronized (this) {
+                made = services;
+                if (made == null) {
+                    Symbolizer symbolizer = kernel == null ? null : new Symbolizer(kernel.symbols());
+                    made = new Services(symbolizer, stacks(symbolizer), ObjdumpDisassembler.find(),
+                        DumpKernelLog.read(dump, memory));
+                    services = made;
+                }
+            }
+        }
+        return made;
+    }
+
+    private TaskStacks stacks(Symbolizer symbolizer) {
+        if (kernel == null) {
+            return null;
+        }
+        try {
+            TaskBacktraces backtraces = TaskBacktraces.of(dump, kernel, vmlinux);
+            backtraces.warnings().forEach(w -> LOG.warn("unwinding: {}", w));
+            return new TaskStacks(backtraces, symbolizer, this::task, live);
+        } catch (KernelDataException | IOException e) {
+            LOG.warn("stacks cannot be unwound: {}", e.getMessage());
+            return null;
+        }
     }
 }

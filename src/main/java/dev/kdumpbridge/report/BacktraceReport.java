@@ -56,14 +56,10 @@ public final class BacktraceReport {
         for (int i = 0; i < backtrace.frames().size(); i++) {
             StackFrame frame = backtrace.frames().get(i);
             if (frame.isException()) {
-                text.append("    [exception RIP: ").append(name(frame.pc(), true)).append("]\n")
+                text.append("    ").append(exceptionLine(frame)).append('\n')
                     .append(registerBlock.apply(frame.saved()));
             }
-            String leaving = i == 0 ? backtrace.interruption().map(by -> by + " exception").orElse(null)
-                : leftStack(backtrace.frames().get(i - 1), frame);
-            if (leaving != null) {
-                text.append("--- <").append(leaving).append(" stack> ---\n");
-            }
+            backtrace.stackLeftBefore(i).ifPresent(left -> text.append(stackSeparator(left)).append('\n'));
             text.append(String.format("%s#%d [%x] %s at %x%n", i < 10 ? " " : "", i, frame.slot(),
                 name(frame.lookupPc(), false), frame.pc()));
             sourceLine.apply(frame.lookupPc())
@@ -78,9 +74,14 @@ public final class BacktraceReport {
         return text.toString();
     }
 
-    /** The stack a walk left between two frames, when it was not the task's own. */
-    private static String leftStack(StackFrame inner, StackFrame outer) {
-        return !inner.stack().equals(outer.stack()) && !inner.stack().equals("task") ? inner.stack() : null;
+    /** crash's line where a walk leaves an interrupt or exception stack. */
+    public static String stackSeparator(String stackLeft) {
+        return "--- <" + stackLeft + " stack> ---";
+    }
+
+    /** crash's line above an exception frame's registers: {@code [exception RIP: function+offset]}. */
+    public String exceptionLine(StackFrame frame) {
+        return "[exception RIP: " + name(frame.pc(), true) + "]";
     }
 
     /** The function's name, with crash's decimal offset for an exception RIP; the address if unknown. */

@@ -62,4 +62,29 @@ public interface DebugTarget {
      */
     default void refreshThreads() {
     }
+
+    /** The target's own unwinder, for front ends that show frames rather than unwind. */
+    default Optional<Unwinding> unwinding() {
+        return Optional.empty();
+    }
+
+    /** Names of addresses. */
+    default Optional<SymbolLookup> symbols() {
+        return Optional.empty();
+    }
+
+    /** A decoder of the target's machine code. */
+    default Optional<Disassembler> disassembler() {
+        return Optional.empty();
+    }
+
+    /** What the kernel logged, and its panic message. */
+    default Optional<KernelLog> kernelLog() {
+        return Optional.empty();
+    }
+
+    /** Typed expressions over memory. */
+    default Optional<Expressions> expressions() {
+        return Optional.empty();
+    }
 }

@@ -10,10 +10,17 @@ import java.util.Objects;
  * @param name what debuggers show as the thread name, usually the task's comm
  * @param core the CPU the task is running on or last ran on, or -1 if unknown
  * @param extraInfo one short line, e.g. "pid 123 comm bash state S cpu 1"
+ * @param title     how a thread list that shows one line per thread names it, short enough to
+ *                  scan thousands: e.g. {@code 121 dd [R] (CPU 2)}
  */
-public record TargetThread(long id, String name, int core, String extraInfo) {
+public record TargetThread(long id, String name, int core, String extraInfo, String title) {
 
     public static final int NO_CORE = -1;
+
+    /** A thread whose title is its name. */
+    public TargetThread(long id, String name, int core, String extraInfo) {
+        this(id, name, core, extraInfo, name);
+    }
 
     public TargetThread {
         if (id < 1) {
@@ -24,6 +31,7 @@ public record TargetThread(long id, String name, int core, String extraInfo) {
         }
         Objects.requireNonNull(name);
         Objects.requireNonNull(extraInfo);
+        Objects.requireNonNull(title);
     }
 
     public boolean hasCore() {

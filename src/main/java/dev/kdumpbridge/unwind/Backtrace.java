@@ -28,4 +28,18 @@ public record Backtrace(List<StackFrame> frames, Map<String, Long> userRegisters
     public static Backtrace none(String why) {
         return new Backtrace(List.of(), Map.of(), Optional.empty(), why, false);
     }
+
+    /**
+     * The stack the walk left to reach frame {@code i}, when it was not the task's own: the
+     * interrupt or exception stack the frame inside it lay on, or for the first frame the
+     * exception that interrupted it (crash prints {@code --- <NMI exception stack> ---} there).
+     */
+    public Optional<String> stackLeftBefore(int i) {
+        if (i == 0) {
+            return interruption.map(by -> by + " exception");
+        }
+        StackFrame inner = frames.get(i - 1);
+        return !inner.stack().equals(frames.get(i).stack()) && !inner.stack().equals("task")
+            ? Optional.of(inner.stack()) : Optional.empty();
+    }
 }

@@ -7,8 +7,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 class MainTest {
@@ -54,17 +52,6 @@ class MainTest {
         String[] lines = run.out().split("\\R");
         assertTrue(lines[0].matches("kdump-bridge \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), lines[0]);
         assertTrue(lines[1].startsWith("Java " + Runtime.version()), lines[1]);
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"dap --stdio"})
-    void stubsSayNotYetImplementedAndExitTwo(String commandLine) {
-        String[] args = commandLine.split(" ");
-        CliRun run = CliRun.of(args);
-
-        assertEquals(2, run.exitCode(), run.err());
-        assertEquals("kdump-bridge " + args[0] + ": not yet implemented", run.err().strip());
-        assertEquals("", run.out());
     }
 
     @Test

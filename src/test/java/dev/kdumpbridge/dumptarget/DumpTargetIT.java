@@ -81,7 +81,7 @@ class DumpTargetIT {
         long offset = dump.vmcoreInfo().orElseThrow().hex("KERNELOFFSET").orElseThrow();
         Symbols symbols = vmlinux.symbols().withKaslrOffset(offset);
         KernelMemory memory = X86_64Paging.discover(dump, symbols::address).memory();
-        return DumpTarget.of(dump, memory, Optional.of(Kernel.open(memory, symbols, btf)), OptionalLong.of(offset),
+        return DumpTarget.of(dump, memory, Optional.of(Kernel.open(memory, symbols, btf)), Optional.empty(), OptionalLong.of(offset),
             Optional.empty());
     }
 

@@ -1,0 +1,275 @@
+package dev.kdumpbridge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kdumpbridge.fixtures.BacktraceOracle;
+import dev.kdumpbridge.fixtures.Fixtures;
+import dev.kdumpbridge.fixtures.Fixtures.Dump;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.lsp4j.debug.Capabilities;
+import org.eclipse.lsp4j.debug.DisassembleArguments;
+import org.eclipse.lsp4j.debug.DisconnectArguments;
+import org.eclipse.lsp4j.debug.ContinueArguments;
+import org.eclipse.lsp4j.debug.ConfigurationDoneArguments;
+import org.eclipse.lsp4j.debug.EvaluateArguments;
+import org.eclipse.lsp4j.debug.ExceptionInfoArguments;
+import org.eclipse.lsp4j.debug.InitializeRequestArguments;
+import org.eclipse.lsp4j.debug.ReadMemoryArguments;
+import org.eclipse.lsp4j.debug.ScopesArguments;
+import org.eclipse.lsp4j.debug.StackFrame;
+import org.eclipse.lsp4j.debug.StackFramePresentationHint;
+import org.eclipse.lsp4j.debug.StackTraceArguments;
+import org.eclipse.lsp4j.debug.StoppedEventArguments;
+import org.eclipse.lsp4j.debug.Thread;
+import org.eclipse.lsp4j.debug.VariablesArguments;
+import org.eclipse.lsp4j.debug.launch.DSPLauncher;
+import org.eclipse.lsp4j.debug.services.IDebugProtocolClient;
+import org.eclipse.lsp4j.debug.services.IDebugProtocolServer;
+import org.eclipse.lsp4j.jsonrpc.Launcher;
+import org.eclipse.lsp4j.jsonrpc.ResponseErrorException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The DAP server through lsp4j's own client, over TCP ({@code serve --dap-port}) and over stdio
+ * ({@code dap --stdio}, the dump named in the attach request), against crash's view of the same
+ * dump: its ps, foreach bt and rd, and the panic message in its log.
+ */
+class DapIT {
+    private static final long TIMEOUT_SECONDS = 120;
+    private static Process server;
+    private static int dapPort;
+    private static Dump dump;
+
+    /** What the client hears: the stop, and everything else it may wait for. */
+    static final class Events implements IDebugProtocolClient {
+        final CompletableFuture<Void> initialized = new CompletableFuture<>();
+        final CompletableFuture<StoppedEventArguments> stopped = new CompletableFuture<>();
+
+        @Override
+        public void initialized() {
+            initialized.complete(null);
+        }
+
+        @Override
+        public void stopped(StoppedEventArguments args) {
+            stopped.complete(args);
+        }
+    }
+
+    record Session(IDebugProtocolServer server, Events events, Capabilities capabilities) {
+    }
+
+    @BeforeAll
+    static void serve() throws Exception {
+        dump = Fixtures.dumps().stream().filter(d -> d.id().equals("kdump-zlib-d31")).findFirst().orElseThrow();
+        server = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+            "serve", dump.files().get(0).toString(), "--vmlinux", Fixtures.vmlinux().toString(), "--gdb-port", "0",
+            "--dap-port", "0")
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        String listening = out.readLine();
+        assertTrue(listening != null && listening.matches("listening gdb=127\\.0\\.0\\.1:\\d+ dap=127\\.0\\.0\\.1:\\d+"),
+            String.valueOf(listening));
+        dapPort = Integer.parseInt(listening.substring(listening.lastIndexOf(':') + 1));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            server.destroy();
+            server.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    private static <T> T get(CompletableFuture<T> future) throws Exception {
+        return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** initialize, attach, initialized, configurationDone, stopped: the sequence VS Code follows. */
+    private static Session start(java.io.InputStream in, java.io.OutputStream out, Map<String, Object> attach)
+            throws Exception {
+        Events events = new Events();
+        Launcher<IDebugProtocolServer> launcher = DSPLauncher.createClientLauncher(events, in, out);
+        launcher.startListening();
+        IDebugProtocolServer remote = launcher.getRemoteProxy();
+        InitializeRequestArguments init = new InitializeRequestArguments();
+        init.setAdapterID("kdump");
+        init.setSupportsMemoryReferences(true);
+        Capabilities capabilities = get(remote.initialize(init));
+        get(remote.attach(attach));
+        get(events.initialized);
+        get(remote.configurationDone(new ConfigurationDoneArguments()));
+        get(events.stopped);
+        return new Session(remote, events, capabilities);
+    }
+
+    private static List<StackFrame> frames(IDebugProtocolServer remote, int threadId) throws Exception {
+        StackTraceArguments args = new StackTraceArguments();
+        args.setThreadId(threadId);
+        return Arrays.asList(get(remote.stackTrace(args)).getStackFrames());
+    }
+
+    private static List<Long> pcs(List<StackFrame> frames) {
+        return frames.stream().filter(f -> f.getPresentationHint() != StackFramePresentationHint.LABEL)
+            .map(f -> Long.parseUnsignedLong(f.getInstructionPointerReference().substring(2), 16)).toList();
+    }
+
+    private static String errorOf(CompletableFuture<?> request) {
+        ExecutionException failure = assertThrows(ExecutionException.class, () -> get(request));
+        assertTrue(failure.getCause() instanceof ResponseErrorException, String.valueOf(failure.getCause()));
+        return failure.getCause().getMessage();
+    }
+
+    @Test
+    void overTcpTheSessionShowsWhatCrashShows() throws Exception {
+        Path crash = Fixtures.x86_64().resolve("oracle/crash").resolve(dump.id());
+        try (Socket socket = new Socket("127.0.0.1", dapPort)) {
+            Session session = start(socket.getInputStream(), socket.getOutputStream(), Map.of());
+            IDebugProtocolServer remote = session.server();
+            assertTrue(session.capabilities().getSupportsReadMemoryRequest());
+            StoppedEventArguments stopped = get(session.events().stopped);
+            assertEquals("exception", stopped.getReason());
+            assertTrue(stopped.getAllThreadsStopped());
+
+            Thread[] threads = get(remote.threads()).getThreads();
+            List<String> ps = Files.readAllLines(crash.resolve("ps.txt")).stream().skip(1).filter(l -> !l.isBlank()).toList();
+            assertEquals(ps.size(), threads.length);
+            Map<String, Integer> byPid = new HashMap<>();
+            for (Thread thread : threads) {
+                byPid.putIfAbsent(thread.getName().split(" ")[0], thread.getId());
+            }
+            for (String line : ps) {
+                String[] columns = line.replaceFirst("^>", "").trim().split("\\s+");
+                String comm = columns[columns.length - 1].replaceAll("^\\[|\\]$", "");
+                assertTrue(Arrays.stream(threads).anyMatch(t -> t.getName().startsWith(columns[0] + " " + comm + " ")),
+                    "no thread for " + line);
+            }
+            Thread panicking = Arrays.stream(threads).filter(t -> t.getId() == stopped.getThreadId()).findFirst().orElseThrow();
+            assertTrue(panicking.getName().startsWith("294 sh "), panicking.getName());
+
+            // Sleeping tasks: the frames crash's foreach bt prints, pc for pc.
+            Map<String, List<Long>> crashFrames = BacktraceOracle.asPrinted(dump).get("crash");
+            for (String pid : List.of("1", "2")) {
+                List<Long> expected = crashFrames.entrySet().stream().filter(e -> e.getKey().startsWith(pid + "/"))
+                    .findFirst().orElseThrow().getValue();
+                assertEquals(BacktraceOracle.hex(expected), BacktraceOracle.hex(pcs(frames(remote, byPid.get(pid)))), "pid " + pid);
+            }
+            List<StackFrame> panicFrames = frames(remote, stopped.getThreadId());
+            assertTrue(panicFrames.get(0).getName().startsWith("__crash_kexec+0x"), panicFrames.get(0).getName());
+            assertTrue(panicFrames.get(0).getSource().getPath().endsWith(".h") || panicFrames.get(0).getLine() > 0);
+            assertTrue(panicFrames.stream().anyMatch(f -> f.getName().startsWith("panic+0x")));
+
+            ScopesArguments scopes = new ScopesArguments();
+            scopes.setFrameId(panicFrames.get(0).getId());
+            VariablesArguments registers = new VariablesArguments();
+            registers.setVariablesReference(get(remote.scopes(scopes)).getScopes()[0].getVariablesReference());
+            assertTrue(Arrays.stream(get(remote.variables(registers)).getVariables())
+                .anyMatch(v -> v.getName().equals("rip") && v.getValue().equals(panicFrames.get(0).getInstructionPointerReference())));
+
+            String[] rd = Files.readAllLines(crash.resolve("rd.txt")).get(0).split("\\s+");
+            ReadMemoryArguments read = new ReadMemoryArguments();
+            read.setMemoryReference("0x" + rd[0].replace(":", ""));
+            read.setCount(16);
+            byte[] bytes = Base64.getDecoder().decode(get(remote.readMemory(read)).getData());
+            byte[] expected = new byte[16];
+            for (int word = 0; word < 2; word++) {
+                long value = Long.parseUnsignedLong(rd[1 + word], 16);
+                for (int i = 0; i < 8; i++) {
+                    expected[word * 8 + i] = (byte) (value >>> (8 * i));
+                }
+            }
+            assertArrayEquals(expected, bytes);
+            read.setMemoryReference("0x10");
+            assertTrue(get(remote.readMemory(read)).getUnreadableBytes() > 0);
+
+            ExceptionInfoArguments exception = new ExceptionInfoArguments();
+            exception.setThreadId(stopped.getThreadId());
+            assertTrue(get(remote.exceptionInfo(exception)).getDescription().contains("sysrq triggered crash"));
+
+            DisassembleArguments disassemble = new DisassembleArguments();
+            disassemble.setMemoryReference(panicFrames.get(0).getInstructionPointerReference());
+            disassemble.setInstructionOffset(-5);
+            disassemble.setInstructionCount(10);
+            assertEquals(10, get(remote.disassemble(disassemble)).getInstructions().length);
+
+            EvaluateArguments ps2 = new EvaluateArguments();
+            ps2.setExpression("ps");
+            ps2.setContext("repl");
+            assertTrue(get(remote.evaluate(ps2)).getResult().contains("[swapper/0]"));
+
+            ContinueArguments run = new ContinueArguments();
+            run.setThreadId(stopped.getThreadId());
+            assertTrue(errorOf(remote.continue_(run)).contains("crash dump"));
+            StackTraceArguments unknown = new StackTraceArguments();
+            unknown.setThreadId(99999);
+            assertTrue(errorOf(remote.stackTrace(unknown)).contains("no thread with id 99999"));
+            assertEquals(threads.length, get(remote.threads()).getThreads().length, "the session goes on");
+            get(remote.disconnect(new DisconnectArguments()));
+        }
+        try (Socket again = new Socket("127.0.0.1", dapPort)) {
+            Session second = start(again.getInputStream(), again.getOutputStream(), Map.of());
+            assertFalse(List.of(get(second.server().threads()).getThreads()).isEmpty(), "the server outlives a session");
+        }
+    }
+
+    @Test
+    void overStdioTheAttachRequestNamesTheDump() throws Exception {
+        Process adapter = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+            "dap", "--stdio").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            Session session = start(adapter.getInputStream(), adapter.getOutputStream(),
+                Map.of("coreFile", dump.files().get(0).toString(), "vmlinux", Fixtures.vmlinux().toString()));
+            int stop = get(session.events().stopped).getThreadId();
+            List<StackFrame> frames = frames(session.server(), stop);
+            assertTrue(frames.get(0).getName().startsWith("__crash_kexec+0x"), frames.get(0).getName());
+            get(session.server().disconnect(new DisconnectArguments()));
+            assertTrue(adapter.waitFor(30, TimeUnit.SECONDS), "dap --stdio ends with its session");
+        } finally {
+            adapter.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aDumpThatIsNotThereIsAnErrorThatNamesIt() throws Exception {
+        Process adapter = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+            "dap", "--stdio").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            Launcher<IDebugProtocolServer> launcher = DSPLauncher.createClientLauncher(new Events(),
+                adapter.getInputStream(), adapter.getOutputStream());
+            launcher.startListening();
+            IDebugProtocolServer remote = launcher.getRemoteProxy();
+            InitializeRequestArguments init = new InitializeRequestArguments();
+            init.setAdapterID("kdump");
+            get(remote.initialize(init));
+            String message = errorOf(remote.attach(Map.of("coreFile", "/nonexistent/vmcore")));
+            assertTrue(message.contains("/nonexistent/vmcore"), message);
+            get(remote.disconnect(new DisconnectArguments()));
+        } finally {
+            adapter.destroyForcibly();
+        }
+    }
+}
