@@ -82,8 +82,9 @@ public final class ObjdumpDisassembler implements Disassembler {
     }
 
     /**
-     * The instructions objdump printed, at most {@code max}. One that reaches the end of the bytes
-     * may be cut off, so it is left out unless it is all there is to give.
+     * The instructions objdump printed, at most {@code max}. Bytes at the very end that objdump
+     * could not decode are likely an instruction cut off by the end of the buffer, so they are
+     * left out unless they are all there is to give.
      */
     static List<Instruction> parse(String output, long address, int length, int max) {
         List<Instruction> instructions = new ArrayList<>();
@@ -95,7 +96,8 @@ public final class ObjdumpDisassembler implements Disassembler {
             byte[] bytes = HexFormat.ofDelimiter(" ").parseHex(m.group(2).strip());
             long at = Long.parseUnsignedLong(m.group(1), 16);
             String text = m.group(3).strip();
-            if (at + bytes.length - address >= length && !instructions.isEmpty()) {
+            boolean undecoded = text.isEmpty() || text.equals("(bad)") || text.startsWith(".byte");
+            if (undecoded && at + bytes.length - address >= length && !instructions.isEmpty()) {
                 break;
             }
             instructions.add(new Instruction(at, bytes, text.isEmpty() ? "(bad)" : text));
