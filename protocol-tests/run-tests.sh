@@ -23,6 +23,8 @@ fixture_status=0
 wait $fixtures || fixture_status=$?
 cat "$fixture_log" >&2
 [ $unit_status -eq 0 ] || die "unit tests failed"
+log "the VS Code extension: type check, unit tests, .vsix with the jar"
+bash vscode-extension/build.sh target/kdump-bridge.jar || die "the VS Code extension did not build"
 [ $fixture_status -eq 0 ] || die "the fixture build failed (log above)"
 bash protocol-tests/fixtures/convert-x86_64.sh target/kdump-bridge.jar \
     || die "the snappy fixture's crash/drgn cross-check failed"
