@@ -34,3 +34,7 @@ bash protocol-tests/fixtures/live-x86_64.sh target/kdump-bridge.jar \
 
 log "integration tests on the real dumps in $FIXTURES"
 KDUMP_BRIDGE_FIXTURES=$FIXTURES mvn -B -ntp -Dstyle.color=never -DskipUnitTests=true verify
+
+log "DAP real-client tests (@vscode/debugadapter-testsupport) on every fixture"
+KDUMP_BRIDGE_FIXTURES=$FIXTURES bash protocol-tests/dap/run.sh target/kdump-bridge.jar \
+    || die "the DAP client tests failed"

@@ -586,7 +586,8 @@ public final class DapSession implements IDebugProtocolServer {
             details.setTypeName("kernel panic");
             if (log.isPresent()) {
                 List<String> lines = log.get().lines();
-                details.setMessage(String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL), lines.size())));
+                details.setMessage(response.getDescription() + "\n\nThe kernel log's last lines:\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL), lines.size())));
             } else {
                 details.setMessage(reason.description());
             }
