@@ -232,7 +232,7 @@ class ServeIT {
         assertTrue(out.contains(init), "monitor bt 1 differs from crash's:\n" + init + "\n---\n" + out);
         assertEquals(List.of("294", "120", "121"), out.lines().filter(l -> l.startsWith("PID:"))
             .map(l -> l.split("\\s+")[1]).skip(1).toList());
-        assertTrue(out.contains("bt: init is not a pid; usage: bt [PID...|-a|--all]"), out);
+        assertTrue(out.contains("bt: init is not a pid; usage: bt [-l] [PID...|-a|--all]"), out);
     }
 
     @Test
