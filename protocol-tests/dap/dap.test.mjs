@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dap from '@vscode/debugadapter-testsupport';
-import { FIXTURES, dumps, drgnTasks, panickedTask, rdLines } from './oracles.mjs';
+import { FIXTURES, crashUptimeSeconds, dumps, drgnTasks, kernelHz, panickedTask, rdLines } from './oracles.mjs';
 
 const { DebugClient } = dap;
 const JAR = process.env.JAR;
@@ -124,6 +124,34 @@ for (const fixture of dumps()) {
         const body = (await client.send('readMemory', { memoryReference: line.address, count: 16 })).body;
         assert.deepEqual(Buffer.from(body.data, 'base64'), line.bytes, line.address);
       }
+    });
+
+    test('evaluate reads each task drgn lists through its task_struct, jiffies and init_task', async () => {
+      const evaluate = async expression => (await client.evaluateRequest({ expression, context: 'watch' })).body;
+      for (const task of tasks.filter((t, i) => i % 5 === 0)) {
+        const pointer = `((struct task_struct *)${task.address})`;
+        assert.equal((await evaluate(`${pointer}->pid`)).result, String(task.pid));
+        assert.equal((await evaluate(`${pointer}->comm`)).result, JSON.stringify(task.comm));
+      }
+      const comm = await evaluate('init_task.comm');
+      assert.equal(comm.result, '"swapper/0"');
+      assert.equal(comm.type, 'char [16]');
+      const uptime = crashUptimeSeconds(fixture.id);
+      if (uptime !== undefined) {
+        // crash's UPTIME is (jiffies - INITIAL_JIFFIES) / HZ; INITIAL_JIFFIES is -300 s in 32 bits.
+        const hz = BigInt(kernelHz());
+        const jiffies = BigInt((await evaluate('jiffies')).result);
+        assert.equal((jiffies - ((1n << 32n) - 300n * hz)) / hz, BigInt(uptime));
+      }
+      const frame = (await client.stackTraceRequest({ threadId: stopped.threadId, levels: 1 })).body.stackFrames[0];
+      const scopes = (await client.scopesRequest({ frameId: frame.id })).body.scopes;
+      const fields = (await client.variablesRequest({ variablesReference: scopes.find(s => s.name === 'Task').variablesReference }))
+        .body.variables;
+      const thread = (await client.threadsRequest()).body.threads.find(t => t.id === stopped.threadId);
+      assert.equal(fields.find(v => v.name === 'pid').value, thread.name.split(' ')[0]);
+      const mm = fields.find(v => v.name === 'mm');
+      assert.equal(mm.type, 'struct mm_struct *');
+      await assert.rejects(client.evaluateRequest({ expression: 'init_task.nothing', context: 'watch' }), /no member named nothing/);
     });
 
     test('exceptionInfo tells the panic; disassemble gives exactly the count asked', async () => {

@@ -96,3 +96,22 @@ export function rdLines(id, count = 8) {
   }
   return [];
 }
+
+/** The kernel's tick rate, from the configuration it was built with. */
+export function kernelHz() {
+  return Number(/^CONFIG_HZ=(\d+)$/m.exec(readFileSync(join(FIXTURES, 'kernel/config'), 'utf8'))[1]);
+}
+
+/** crash's UPTIME in seconds, which it computes from jiffies; undefined where crash recorded no sys. */
+export function crashUptimeSeconds(id) {
+  for (const capture of sameCapture(id)) {
+    const file = join(FIXTURES, 'oracle/crash', capture, 'sys.txt');
+    if (existsSync(file)) {
+      const m = /UPTIME:\s*(?:(\d+) days?, )?(\d+):(\d+):(\d+)/.exec(readFileSync(file, 'utf8'));
+      if (m) {
+        return Number(m[1] ?? 0) * 86400 + Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+      }
+    }
+  }
+  return undefined;
+}

@@ -10,6 +10,7 @@ import dev.kdumpbridge.target.RegisterSet;
 import dev.kdumpbridge.target.StopReason;
 import dev.kdumpbridge.target.TargetFrame;
 import dev.kdumpbridge.target.TargetThread;
+import dev.kdumpbridge.target.TargetModule;
 import dev.kdumpbridge.target.TargetValue;
 import dev.kdumpbridge.target.ThreadStack;
 import java.util.ArrayList;
@@ -37,6 +38,9 @@ import org.eclipse.lsp4j.debug.ExceptionDetails;
 import org.eclipse.lsp4j.debug.ExceptionInfoArguments;
 import org.eclipse.lsp4j.debug.ExceptionInfoResponse;
 import org.eclipse.lsp4j.debug.InitializeRequestArguments;
+import org.eclipse.lsp4j.debug.Module;
+import org.eclipse.lsp4j.debug.ModulesArguments;
+import org.eclipse.lsp4j.debug.ModulesResponse;
 import org.eclipse.lsp4j.debug.NextArguments;
 import org.eclipse.lsp4j.debug.OutputEventArguments;
 import org.eclipse.lsp4j.debug.OutputEventArgumentsCategory;
@@ -154,6 +158,7 @@ public final class DapSession implements IDebugProtocolServer {
         capabilities.setSupportsValueFormattingOptions(true);
         capabilities.setSupportsEvaluateForHovers(true);
         capabilities.setSupportsDisassembleRequest(true);
+        capabilities.setSupportsModulesRequest(true);
         capabilities.setSupportsTerminateRequest(false);
         return done(capabilities);
     }
@@ -497,6 +502,32 @@ public final class DapSession implements IDebugProtocolServer {
             DisassembleResponse response = new DisassembleResponse();
             response.setInstructions(disassembly.around(address, instructionOffset, count,
                 !Boolean.FALSE.equals(args.getResolveSymbols())));
+            return response;
+        });
+    }
+
+    /** The kernel image and its modules, paged as the request asks. */
+    @Override
+    public CompletableFuture<ModulesResponse> modules(ModulesArguments args) {
+        return call(() -> {
+            List<TargetModule> all = target().modules();
+            int start = args.getStartModule() == null ? 0 : Math.max(0, Math.min(args.getStartModule(), all.size()));
+            int count = args.getModuleCount() == null || args.getModuleCount() <= 0 ? all.size() - start
+                : Math.min(args.getModuleCount(), all.size() - start);
+            ModulesResponse response = new ModulesResponse();
+            response.setModules(all.subList(start, start + count).stream().map(m -> {
+                Module module = new Module();
+                module.setId(m.name());
+                module.setName(m.name());
+                module.setAddressRange(hex(m.start()) + "-" + hex(m.end()));
+                m.symbolFile().ifPresent(file -> {
+                    module.setPath(file);
+                    module.setSymbolFilePath(file);
+                });
+                module.setSymbolStatus(m.symbolStatus());
+                return module;
+            }).toArray(Module[]::new));
+            response.setTotalModules(all.size());
             return response;
         });
     }

@@ -9,13 +9,21 @@ import dev.kdumpbridge.dump.ElfNote;
 import dev.kdumpbridge.kernel.Kernel;
 import dev.kdumpbridge.kernel.KernelDataException;
 import dev.kdumpbridge.kernel.Symbolizer;
+import dev.kdumpbridge.kernel.KernelModule;
+import dev.kdumpbridge.kernel.KernelModules;
 import dev.kdumpbridge.kernel.Task;
+import dev.kdumpbridge.kernel.dwarf.GlobalVariables;
+import dev.kdumpbridge.kernel.value.Evaluator;
+import dev.kdumpbridge.kernel.value.Types;
+import dev.kdumpbridge.kernel.value.ValueContext;
 import dev.kdumpbridge.kernel.Vmlinux;
 import dev.kdumpbridge.memory.AddressFault;
 import dev.kdumpbridge.memory.KernelMemory;
 import dev.kdumpbridge.target.Architecture;
 import dev.kdumpbridge.target.DebugTarget;
 import dev.kdumpbridge.target.Disassembler;
+import dev.kdumpbridge.target.Expressions;
+import dev.kdumpbridge.target.TargetModule;
 import dev.kdumpbridge.target.KernelLog;
 import dev.kdumpbridge.target.MemoryRead;
 import dev.kdumpbridge.target.MonitorCommands;
@@ -311,9 +319,49 @@ public final class DumpTarget implements DebugTarget {
         return services().log();
     }
 
+    /**
+     * C expressions typed by the kernel's BTF, and each task's {@code task_struct}; empty without
+     * the kernel model. Global variables are typed only with the debug vmlinux, from its DWARF.
+     */
+    @Override
+    public Optional<Expressions> expressions() {
+        return services().expressions();
+    }
+
+    /**
+     * The kernel image ({@code _text} to {@code _end}) and the loaded modules, read from the
+     * kernel's module list on each call (a live kernel loads and unloads them).
+     */
+    @Override
+    public List<TargetModule> modules() {
+        Kernel model = kernel;
+        if (model == null) {
+            return List.of();
+        }
+        List<TargetModule> modules = new ArrayList<>();
+        OptionalLong text = model.symbols().address("_text");
+        OptionalLong end = model.symbols().address("_end");
+        if (text.isPresent() && end.isPresent()) {
+            modules.add(new TargetModule("vmlinux", text.getAsLong(), end.getAsLong(),
+                vmlinux.map(v -> v.path().toString()), vmlinux.isPresent() ? "symbols and DWARF from the vmlinux"
+                    : "symbols from the dump's kallsyms"));
+        }
+        try {
+            List<String> warnings = new ArrayList<>();
+            for (KernelModule module : KernelModules.read(model, warnings)) {
+                modules.add(new TargetModule(module.name(), module.base(), module.base() + module.size(), Optional.empty(),
+                    "no symbols: module symbols are not read yet"));
+            }
+            warnings.forEach(w -> LOG.warn("{}", w));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + dump.info().files(), e);
+        }
+        return modules;
+    }
+
     /** What is set up on first use, once: slow to make, and often never asked for. */
     private record Services(Symbolizer symbolizer, TaskStacks stacks, Optional<Disassembler> disassembler,
-            Optional<KernelLog> log) {
+            Optional<KernelLog> log, Optional<Expressions> expressions) {
     }
 
     private volatile Services services;
@@ -326,12 +374,17 @@ public final class DumpTarget implements DebugTarget {
                 if (made == null) {
                     Symbolizer symbolizer = kernel == null ? null : new Symbolizer(kernel.symbols());
                     made = new Services(symbolizer, stacks(symbolizer), ObjdumpDisassembler.find(),
-                        DumpKernelLog.read(dump, memory));
+                        DumpKernelLog.read(dump, memory), Optional.ofNullable(kernel).map(this::expressions));
                     services = made;
                 }
             }
         }
         return made;
+    }
+
+    private Expressions expressions(Kernel model) {
+        ValueContext context = new ValueContext(memory, new Types(model.btf()), model.symbols());
+        return new DumpExpressions(new Evaluator(context, vmlinux.flatMap(GlobalVariables::of)), this::task);
     }
 
     private TaskStacks stacks(Symbolizer symbolizer) {

@@ -87,4 +87,9 @@ public interface DebugTarget {
     default Optional<Expressions> expressions() {
         return Optional.empty();
     }
+
+    /** The code images loaded: the kernel and its modules; empty where the target cannot tell. */
+    default List<TargetModule> modules() {
+        return List.of();
+    }
 }

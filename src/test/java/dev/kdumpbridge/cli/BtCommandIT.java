@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kdumpbridge.fixtures.ActiveTasks;
 import dev.kdumpbridge.fixtures.BacktraceOracle;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.fixtures.Fixtures.Dump;
@@ -43,7 +44,7 @@ class BtCommandIT {
         CliRun run = bt(fixture, withVmlinux, "--all");
         assertEquals(0, run.exitCode(), run.err());
         assertEquals("", run.err());
-        long panicPc = BacktraceOracle.asPrinted(fixture).get("drgn").get("294/0").get(0);
+        long panicPc = BacktraceOracle.asPrinted(fixture).get("drgn").get(ActiveTasks.panicked().key()).get(0);
         List<String> expected = comparable(Files.readAllLines(oracle), panicPc);
         List<String> ours = comparable(run.out().lines().toList(), panicPc);
         if (!withVmlinux) {
@@ -107,13 +108,14 @@ class BtCommandIT {
         Dump fixture = Fixtures.dumps().get(0);
         CliRun panic = bt(fixture, false);
         assertEquals(0, panic.exitCode(), panic.err());
-        assertTrue(panic.out().startsWith("PID: 294 "), panic.out());
-        CliRun two = bt(fixture, false, "1", "121");
+        assertTrue(panic.out().startsWith("PID: " + ActiveTasks.panicked().pid() + " "), panic.out());
+        String onCpu2 = ActiveTasks.crashBtAPids(fixture).get(2);
+        CliRun two = bt(fixture, false, "1", onCpu2);
         assertEquals(0, two.exitCode(), two.err());
-        assertEquals(List.of("PID: 1 ", "PID: 121 "), two.out().lines().filter(l -> l.startsWith("PID:"))
+        assertEquals(List.of("PID: 1 ", "PID: " + onCpu2 + " "), two.out().lines().filter(l -> l.startsWith("PID:"))
             .map(l -> l.substring(0, l.indexOf(' ', 5) + 1)).toList());
         CliRun active = bt(fixture, false, "-a");
-        assertEquals(List.of("294", "120", "121"), active.out().lines().filter(l -> l.startsWith("PID:"))
+        assertEquals(ActiveTasks.crashBtAPids(fixture), active.out().lines().filter(l -> l.startsWith("PID:"))
             .map(l -> l.split("\\s+")[1]).toList());
     }
 
@@ -157,7 +159,7 @@ class BtCommandIT {
     @Test
     void theOracleSaysWhereEveryRunningTaskWas() throws Exception {
         Map<String, List<Long>> drgn = BacktraceOracle.asPrinted(Fixtures.dumps().get(0)).get("drgn");
-        assertTrue(drgn.get("120/1").isEmpty(), "wl-spin was in user mode");
-        assertTrue(drgn.containsKey("294/0"));
+        assertTrue(drgn.get(ActiveTasks.crashBtA(Fixtures.dumps().get(0)).get(1).key()).isEmpty(), "wl-spin was in user mode");
+        assertTrue(drgn.containsKey(ActiveTasks.panicked().key()));
     }
 }

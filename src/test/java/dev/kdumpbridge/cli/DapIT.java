@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kdumpbridge.fixtures.ActiveTasks;
 import dev.kdumpbridge.fixtures.BacktraceOracle;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.fixtures.Fixtures.Dump;
@@ -169,7 +170,8 @@ class DapIT {
                     "no thread for " + line);
             }
             Thread panicking = Arrays.stream(threads).filter(t -> t.getId() == stopped.getThreadId()).findFirst().orElseThrow();
-            assertTrue(panicking.getName().startsWith("294 sh "), panicking.getName());
+            ActiveTasks.Active panic = ActiveTasks.panicked();
+            assertTrue(panicking.getName().startsWith(panic.pid() + " " + panic.comm() + " "), panicking.getName());
 
             // Sleeping tasks: the frames crash's foreach bt prints, pc for pc.
             Map<String, List<Long>> crashFrames = BacktraceOracle.asPrinted(dump).get("crash");
@@ -233,6 +235,88 @@ class DapIT {
         try (Socket again = new Socket("127.0.0.1", dapPort)) {
             Session second = start(again.getInputStream(), again.getOutputStream(), Map.of());
             assertFalse(List.of(get(second.server().threads()).getThreads()).isEmpty(), "the server outlives a session");
+        }
+    }
+
+    private static EvaluateArguments watch(String expression, Integer frameId) {
+        EvaluateArguments args = new EvaluateArguments();
+        args.setExpression(expression);
+        args.setContext("watch");
+        args.setFrameId(frameId);
+        return args;
+    }
+
+    /**
+     * Expressions typed by BTF (task_struct) and by the vmlinux's DWARF (globals): every task of
+     * crash's ps read through its TASK address; jiffies as crash's sys turns it into UPTIME; the
+     * panic task's Task scope.
+     */
+    @Test
+    void expressionsReadTheObjectsCrashNames() throws Exception {
+        Path crash = Fixtures.x86_64().resolve("oracle/crash").resolve(dump.id());
+        try (Socket socket = new Socket("127.0.0.1", dapPort)) {
+            Session session = start(socket.getInputStream(), socket.getOutputStream(), Map.of());
+            IDebugProtocolServer remote = session.server();
+            for (String line : Files.readAllLines(crash.resolve("ps.txt")).stream().skip(1).filter(l -> !l.isBlank()).toList()) {
+                String[] columns = line.replaceFirst("^>", "").trim().split("\\s+");
+                String task = "((struct task_struct *)0x" + columns[3] + ")";
+                String comm = columns[columns.length - 1].replaceAll("^\\[|\\]$", "");
+                assertEquals(columns[0], get(remote.evaluate(watch(task + "->pid", null))).getResult(), line);
+                assertEquals('"' + comm + '"', get(remote.evaluate(watch(task + "->comm", null))).getResult(), line);
+            }
+            assertEquals("\"swapper/0\"", get(remote.evaluate(watch("init_task.comm", null))).getResult());
+            assertEquals("char [16]", get(remote.evaluate(watch("init_task.comm", null))).getType());
+
+            // crash's UPTIME is (jiffies - INITIAL_JIFFIES) / HZ, INITIAL_JIFFIES being -300 s as a 32-bit count.
+            long hz = Long.parseLong(Files.readAllLines(Fixtures.x86_64().resolve("kernel/config")).stream()
+                .filter(l -> l.startsWith("CONFIG_HZ=")).findFirst().orElseThrow().substring("CONFIG_HZ=".length()));
+            String uptime = Files.readAllLines(crash.resolve("sys.txt")).stream().filter(l -> l.trim().startsWith("UPTIME:"))
+                .findFirst().orElseThrow().replaceFirst(".*UPTIME:\\s*", "").trim();
+            String[] hms = uptime.split(":");
+            long seconds = Long.parseLong(hms[0]) * 3600 + Long.parseLong(hms[1]) * 60 + Long.parseLong(hms[2]);
+            var jiffies = get(remote.evaluate(watch("jiffies", null)));
+            assertEquals("long unsigned int", jiffies.getType());
+            long initialJiffies = (1L << 32) - 300 * hz;
+            assertEquals(seconds, (Long.parseUnsignedLong(jiffies.getResult()) - initialJiffies) / hz, "jiffies " + jiffies.getResult());
+
+            int stop = get(session.events().stopped).getThreadId();
+            List<StackFrame> frames = frames(remote, stop);
+            ScopesArguments scopes = new ScopesArguments();
+            scopes.setFrameId(frames.get(0).getId());
+            var scope = Arrays.stream(get(remote.scopes(scopes)).getScopes()).filter(s -> s.getName().equals("Task"))
+                .findFirst().orElseThrow();
+            VariablesArguments taskFields = new VariablesArguments();
+            taskFields.setVariablesReference(scope.getVariablesReference());
+            var fields = get(remote.variables(taskFields)).getVariables();
+            Map<String, org.eclipse.lsp4j.debug.Variable> byName = new HashMap<>();
+            Arrays.stream(fields).forEach(v -> byName.put(v.getName(), v));
+            String panicPid = String.valueOf(ActiveTasks.panicked().pid());
+            assertEquals(panicPid, byName.get("pid").getValue());
+            assertEquals('"' + ActiveTasks.panicked().comm() + '"', byName.get("comm").getValue());
+            assertEquals("struct mm_struct *", byName.get("mm").getType());
+            assertTrue(byName.get("mm").getVariablesReference() > 0, "a pointer to a struct expands");
+            assertTrue(byName.get("mm").getMemoryReference() != null);
+            VariablesArguments mm = new VariablesArguments();
+            mm.setVariablesReference(byName.get("mm").getVariablesReference());
+            assertTrue(Arrays.stream(get(remote.variables(mm)).getVariables()).anyMatch(v -> v.getName().equals("pgd")));
+            assertEquals(get(remote.evaluate(watch(byName.get("pid").getEvaluateName(), null))).getResult(), panicPid);
+
+            assertEquals(frames.get(0).getInstructionPointerReference(),
+                get(remote.evaluate(watch("$rip", frames.get(0).getId()))).getResult().split(" ")[0]);
+            assertTrue(errorOf(remote.evaluate(watch("init_task.no_such_member", null))).contains("no member named no_such_member"));
+            assertTrue(errorOf(remote.evaluate(watch("no_such_symbol", null))).contains("no symbol \"no_such_symbol\""));
+            assertTrue(errorOf(remote.evaluate(watch("init_task.comm +", null))).contains("expected"));
+            assertEquals("0x0", get(remote.evaluate(watch("(void *)0", null))).getResult(), "the session goes on");
+
+            assertTrue(session.capabilities().getSupportsModulesRequest());
+            var kernelImage = get(remote.modules(new org.eclipse.lsp4j.debug.ModulesArguments())).getModules()[0];
+            assertEquals("vmlinux", kernelImage.getName());
+            assertEquals(Fixtures.vmlinux().toString(), kernelImage.getSymbolFilePath());
+            String[] range = kernelImage.getAddressRange().split("-");
+            long pc = Long.parseUnsignedLong(frames.get(0).getInstructionPointerReference().substring(2), 16);
+            assertTrue(Long.compareUnsigned(Long.parseUnsignedLong(range[0].substring(2), 16), pc) <= 0
+                && Long.compareUnsigned(pc, Long.parseUnsignedLong(range[1].substring(2), 16)) < 0, kernelImage.getAddressRange());
+            get(remote.disconnect(new DisconnectArguments()));
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kdumpbridge.fixtures.ActiveTasks;
 import dev.kdumpbridge.fixtures.BacktraceOracle;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.fixtures.Fixtures.Dump;
@@ -159,7 +160,7 @@ class ServeIT {
             .map(l -> l.substring(l.lastIndexOf("  ") + 2).replaceAll("^\\[|\\]$", "")).sorted().toList();
         assertEquals(crashNames, names.stream().sorted().toList(), out);
 
-        List<Long> expected = BacktraceOracle.of(dump).byTask().get("294/0");
+        List<Long> expected = BacktraceOracle.of(dump).byTask().get(ActiveTasks.panicked().key());
         Matcher frame = Pattern.compile("(?m)^\\s+\\*? ?frame #\\d+: 0x([0-9a-f]+) ").matcher(out);
         List<Long> pcs = new ArrayList<>();
         while (frame.find()) {
@@ -230,7 +231,7 @@ class ServeIT {
         int start = crash.indexOf("PID: 1 ");
         String init = crash.substring(start, crash.indexOf("\n\n", start) + 1);
         assertTrue(out.contains(init), "monitor bt 1 differs from crash's:\n" + init + "\n---\n" + out);
-        assertEquals(List.of("294", "120", "121"), out.lines().filter(l -> l.startsWith("PID:"))
+        assertEquals(ActiveTasks.crashBtAPids(dump), out.lines().filter(l -> l.startsWith("PID:"))
             .map(l -> l.split("\\s+")[1]).skip(1).toList());
         assertTrue(out.contains("bt: init is not a pid; usage: bt [-l] [PID...|-a|--all]"), out);
     }

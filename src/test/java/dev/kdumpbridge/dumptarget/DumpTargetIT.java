@@ -10,6 +10,7 @@ import dev.kdumpbridge.arch.x86_64.X86_64Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.Dumps;
 import dev.kdumpbridge.dump.ElfNote;
+import dev.kdumpbridge.fixtures.ActiveTasks;
 import dev.kdumpbridge.fixtures.BacktraceOracle;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.fixtures.Fixtures.Dump;
@@ -117,7 +118,9 @@ class DumpTargetIT {
             }
             if (dump.vmcoreInfo().orElseThrow().get("CRASHTIME").isPresent()) {
                 assertEquals(StopReason.Kind.PANIC, target.stopReason().kind());
-                assertEquals("kernel panic on CPU 0 in pid 294 (sh)", target.stopReason().description());
+                ActiveTasks.Active panic = ActiveTasks.panicked();
+                assertEquals("kernel panic on CPU " + panic.cpu() + " in pid " + panic.pid() + " (" + panic.comm() + ")",
+                    target.stopReason().description());
                 assertEquals(1, target.stopThread());
             } else {
                 assertEquals(StopReason.Kind.PAUSED, target.stopReason().kind());

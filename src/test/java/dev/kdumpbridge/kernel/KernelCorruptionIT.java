@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kdumpbridge.arch.x86_64.X86_64Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.Dumps;
+import dev.kdumpbridge.fixtures.ActiveTasks;
 import dev.kdumpbridge.fixtures.Fixtures;
 import dev.kdumpbridge.kernel.btf.Btf;
 import dev.kdumpbridge.memory.AddressFault;
@@ -155,11 +156,13 @@ class KernelCorruptionIT {
     void aThreadListThatLoopsOnItselfKeepsTheOtherProcesses() throws Exception {
         DamagedMemory damaged = new DamagedMemory();
         long nodeOffset = btf.offsetOf("task_struct", "thread_node");
-        // wl-futex (125) is a thread of wl-threads (117); make its link point at itself.
-        damaged.words.put(task(125).address() + nodeOffset, task(125).address() + nodeOffset);
+        // wl-futex is a thread of wl-threads; make its link point at itself.
+        Task futex = intact.stream().filter(t -> t.comm().equals("wl-futex")).findFirst().orElseThrow();
+        damaged.words.put(futex.address() + nodeOffset, futex.address() + nodeOffset);
         Kernel kernel = walk(damaged);
-        assertTrue(kernel.tasks().stream().anyMatch(t -> t.pid() == 294), "the processes after it are kept");
-        assertTrue(kernel.tasks().stream().anyMatch(t -> t.pid() == 125));
+        int panicked = ActiveTasks.panicked().pid();
+        assertTrue(kernel.tasks().stream().anyMatch(t -> t.pid() == panicked), "the processes after it are kept");
+        assertTrue(kernel.tasks().stream().anyMatch(t -> t.pid() == futex.pid()));
         assertTrue(kernel.warnings().stream().anyMatch(w -> w.contains("loops back")), kernel.warnings().toString());
     }
 

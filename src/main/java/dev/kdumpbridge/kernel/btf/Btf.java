@@ -791,8 +791,16 @@ public final class Btf {
     }
 
     /**
-     * A member by name, looking into anonymous struct and union members as C does; its offset is
-     * made relative to {@code s}. Nesting is finite: {@link #parse} ruled out self-containment.
+     * A member of {@code s} by name, looking into anonymous struct and union members as C does;
+     * its bit offset is relative to {@code s}.
+     */
+    public Optional<BtfType.Member> member(BtfType.Struct s, String name) {
+        return findMember(s, name, 0);
+    }
+
+    /**
+     * {@link #member}, with offsets made relative to {@code base}. Nesting is finite: {@link #parse}
+     * ruled out self-containment.
      */
     private Optional<BtfType.Member> findMember(BtfType.Struct s, String name, long base) {
         for (BtfType.Member m : s.members()) {

@@ -116,6 +116,28 @@ final class DwarfForm {
         };
     }
 
+    /**
+     * A reference to another DIE as an offset in {@code .debug_info}; -1 for one into another
+     * file (a type unit's signature, a supplementary object file), which this package does not read.
+     */
+    static long reference(DwarfCursor c, int form, UnitFormat unit, long unitOffset) throws IOException {
+        long at = c.position();
+        int resolved = resolveIndirect(c, form);
+        return switch (resolved) {
+            case REF1 -> unitOffset + c.u8();
+            case REF2 -> unitOffset + c.u16();
+            case REF4 -> unitOffset + c.u32();
+            case REF8 -> unitOffset + c.u64();
+            case REF_UDATA -> unitOffset + c.uleb();
+            case REF_ADDR -> c.offset(unit.version() <= 2 ? unit.addressSize() : unit.offsetSize());
+            case REF_SIG8, REF_SUP4, REF_SUP8, GNU_REF_ALT -> {
+                skip(c, resolved, unit);
+                yield -1;
+            }
+            default -> throw c.error(at, "form 0x" + Integer.toHexString(resolved) + " where a reference was expected");
+        };
+    }
+
     /** A string held inline or in {@code .debug_str} / {@code .debug_line_str}. */
     static String string(DwarfCursor c, int form, UnitFormat unit, Strings strings) throws IOException {
         long at = c.position();
