@@ -5,6 +5,7 @@ import dev.kdumpbridge.kernel.Task;
 import dev.kdumpbridge.kernel.dwarf.SourceLine;
 import dev.kdumpbridge.unwind.Backtrace;
 import dev.kdumpbridge.unwind.StackFrame;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -53,15 +54,28 @@ public final class BacktraceReport {
         if (backtrace.frames().isEmpty() && backtrace.userRegisters().isEmpty()) {
             return text.append('(').append(backtrace.stop()).append(")\n").toString();
         }
-        for (int i = 0; i < backtrace.frames().size(); i++) {
-            StackFrame frame = backtrace.frames().get(i);
+        List<StackFrame> frames = backtrace.frames();
+        int number = 0;
+        for (int i = 0; i < frames.size(); i++) {
+            StackFrame frame = frames.get(i);
             if (frame.isException()) {
                 text.append("    ").append(exceptionLine(frame)).append('\n')
                     .append(registerBlock.apply(frame.saved()));
             }
             backtrace.stackLeftBefore(i).ifPresent(left -> text.append(stackSeparator(left)).append('\n'));
-            text.append(String.format("%s#%d [%x] %s at %x%n", i < 10 ? " " : "", i, frame.slot(),
+            if (isInStackException(backtrace, i)) {
+                // crash lets the [exception RIP: ...] line stand for the interrupted function.
+                continue;
+            }
+            long slot = frame.slot();
+            if (i + 1 < frames.size() && isInStackException(backtrace, i + 1) && backtrace.stackLeftBefore(i).isPresent()) {
+                // crash shows the frame that comes off the IRQ stack at the pt_regs it links to; the
+                // entry code's call that this frame returns to sits just below them.
+                slot += Long.BYTES;
+            }
+            text.append(String.format("%s#%d [%x] %s at %x%n", number < 10 ? " " : "", number, slot,
                 name(frame.lookupPc(), false), frame.pc()));
+            number++;
             sourceLine.apply(frame.lookupPc())
                 .ifPresent(line -> text.append("    ").append(line.file()).append(": ").append(line.line()).append('\n'));
         }
@@ -72,6 +86,14 @@ public final class BacktraceReport {
             text.append("    (the walk stopped: ").append(backtrace.stop()).append(")\n");
         }
         return text.toString();
+    }
+
+    /**
+     * An exception frame in the middle of one stack (an interrupt or fault taken on the task
+     * stack), rather than where a walk arrives from an exception stack.
+     */
+    private static boolean isInStackException(Backtrace backtrace, int i) {
+        return i > 0 && backtrace.frames().get(i).isException() && backtrace.stackLeftBefore(i).isEmpty();
     }
 
     /** crash's line where a walk leaves an interrupt or exception stack. */

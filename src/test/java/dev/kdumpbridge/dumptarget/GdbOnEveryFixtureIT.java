@@ -73,7 +73,7 @@ class GdbOnEveryFixtureIT {
         Map<String, List<Long>> gdbFrames = BacktraceOracle.gdbFrames(out);
         assertEquals(oracle.byTask().keySet(), gdbFrames.keySet(), "gdb's threads are " + oracle.oracle() + "'s tasks");
         for (Map.Entry<String, List<Long>> task : gdbFrames.entrySet()) {
-            List<Long> expected = oracle.byTask().get(task.getKey());
+            List<Long> expected = oracle.reachableByGdb(task.getKey());
             assertEquals(List.of(), BacktraceOracle.missing(expected, task.getValue()), "task " + task.getKey() + ": "
                 + oracle.oracle() + " shows " + BacktraceOracle.hex(expected) + ", gdb " + BacktraceOracle.hex(task.getValue()));
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -23,6 +24,10 @@ public final class Evaluator {
     private static final int MAX_LENGTH = 4096;
     /** Nesting of parentheses and unary operators, so a pathological input cannot exhaust the stack. */
     private static final int MAX_DEPTH = 64;
+
+    /** Registers that hold addresses on x86_64 and arm64: the pc, stack and frame pointers. */
+    private static final Set<String> ADDRESS_REGISTERS = Set.of("rip", "rsp", "rbp", "pc", "sp", "fp",
+        "x29", "x30", "lr");
 
     private final ValueContext context;
     private final Optional<GlobalVariables> globals;
@@ -264,7 +269,10 @@ public final class Evaluator {
                     next++;
                     long value = registers.apply(t.text()).orElseThrow(() -> new ValueException(
                         "no register $" + t.text() + " in this frame"));
-                    return Value.of(context, integer("unsigned long"), value, "$" + t.text());
+                    // Code and stack addresses read best as pointers: in hex, with the symbol they are in.
+                    CType type = ADDRESS_REGISTERS.contains(t.text()) ? new CType.Pointer(context.types().parse("void")
+                        .orElse(new CType.Untyped())) : integer("unsigned long");
+                    return Value.of(context, type, value, "$" + t.text());
                 }
                 case NAME -> {
                     next++;

@@ -440,10 +440,13 @@ public final class Value {
     public record Child(String name, Value value) {
     }
 
-    /** Struct members, directly or through a non-null pointer to a struct. */
+    /**
+     * Struct members, directly or through a non-null pointer to a struct. The members of an
+     * anonymous struct or union are listed in its place, as C names them ({@code mm->pgd}, not
+     * {@code mm-><anonymous>.pgd}): kernel structs wrap most of their members in one.
+     */
     public int namedChildren() {
-        Value object = structBehind();
-        return object == null ? 0 : context.types().members(object.type).size();
+        return members().size();
     }
 
     /** Array elements; none for char arrays, which show as strings. */
@@ -461,18 +464,19 @@ public final class Value {
             return List.of();
         }
         List<Child> children = new ArrayList<>();
-        boolean throughPointer = object != this;
+        addMembers(children, object, object != this ? expression + "->" : parenthesized() + ".");
+        return children;
+    }
+
+    private void addMembers(List<Child> children, Value object, String prefix) {
         for (Types.Member m : context.types().members(object.type)) {
-            String name = m.name();
-            if (name.isEmpty()) {
-                String union = context.types().name(m.type()).startsWith("union") ? "union" : "struct";
-                children.add(new Child("<anonymous " + union + ">", object.member(m, expression)));
+            if (m.name().isEmpty()) {
+                // BTF ruled out types that contain themselves, so this nesting is finite.
+                addMembers(children, object.member(m, expression), prefix);
             } else {
-                children.add(new Child(name, object.member(m, throughPointer ? expression + "->" + name
-                    : parenthesized() + "." + name)));
+                children.add(new Child(m.name(), object.member(m, prefix + m.name())));
             }
         }
-        return children;
     }
 
     public List<Child> elements(int start, int count) {

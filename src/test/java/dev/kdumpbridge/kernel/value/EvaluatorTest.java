@@ -67,9 +67,9 @@ class EvaluatorTest {
         Value task = evaluator.object("task", A);
         assertEquals("struct task", task.typeName());
         List<Value.Child> members = task.members();
-        assertEquals(List.of("pid", "comm", "flags", "delta", "state", "<anonymous union>", "parent"),
+        assertEquals(List.of("pid", "comm", "flags", "delta", "state", "word", "parent"),
             members.stream().map(Value.Child::name).toList());
-        for (Value.Child child : members.subList(0, 5)) {
+        for (Value.Child child : members.subList(0, 6)) {
             assertEquals(child.value().display(false), show(child.value().expression()), child.value().expression());
         }
         Value parent = members.get(6).value();
