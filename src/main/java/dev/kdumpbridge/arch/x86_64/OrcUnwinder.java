@@ -42,16 +42,18 @@ public final class OrcUnwinder {
 
     private final KernelMemory memory;
     private final OrcTable orc;
+    private final List<ModuleOrc> modules;
     private final X86_64Stacks stacks;
     /** The start of the function a code address is in; empty outside the kernel's symbols. */
     private final LongFunction<OptionalLong> functionStart;
     /** A task that has never run starts at ret_from_fork, which is not a return address. */
     private final OptionalLong retFromFork;
 
-    OrcUnwinder(KernelMemory memory, OrcTable orc, X86_64Stacks stacks, LongFunction<OptionalLong> functionStart,
-            OptionalLong retFromFork) {
+    OrcUnwinder(KernelMemory memory, OrcTable orc, List<ModuleOrc> modules, X86_64Stacks stacks,
+            LongFunction<OptionalLong> functionStart, OptionalLong retFromFork) {
         this.memory = memory;
         this.orc = orc;
+        this.modules = List.copyOf(modules);
         this.stacks = stacks;
         this.functionStart = functionStart;
         this.retFromFork = retFromFork;
@@ -70,12 +72,22 @@ public final class OrcUnwinder {
         Symbols symbols = kernel.symbols();
         LongFunction<OptionalLong> functionStart = address -> symbols.at(address)
             .map(found -> OptionalLong.of(found.symbol().address())).orElse(OptionalLong.empty());
-        return new OrcUnwinder(kernel.memory(), table, X86_64Stacks.of(kernel, warnings), functionStart,
-            symbols.address("ret_from_fork"));
+        return new OrcUnwinder(kernel.memory(), table, ModuleOrc.read(kernel, table.format(), warnings),
+            X86_64Stacks.of(kernel, warnings), functionStart, symbols.address("ret_from_fork"));
     }
 
     public OrcTable table() {
         return orc;
+    }
+
+    /** The ORC entry for code at {@code ip}: a module's table where a module's code lies, else the kernel's. */
+    private Optional<OrcEntry> find(long ip) {
+        for (ModuleOrc module : modules) {
+            if (module.covers(ip)) {
+                return module.table().find(ip);
+            }
+        }
+        return orc.find(ip);
     }
 
     /** Where the walk is: the frame just produced and what the next step needs of it. */
@@ -129,7 +141,7 @@ public final class OrcUnwinder {
             if (frames.size() >= MAX_FRAMES) {
                 return stopped(frames, start, "more than " + MAX_FRAMES + " frames", false);
             }
-            Optional<OrcEntry> entry = orc.find(state.signal ? state.ip : state.ip - 1);
+            Optional<OrcEntry> entry = find(state.signal ? state.ip : state.ip - 1);
             if (entry.isPresent() && (entry.get().type() == OrcEntry.Type.END_OF_STACK
                     || entry.get().type() == OrcEntry.Type.UNDEFINED && entry.get().end())) {
                 return stopped(frames, start, "end of stack", true);

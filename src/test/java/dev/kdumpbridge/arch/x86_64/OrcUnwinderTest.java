@@ -104,6 +104,10 @@ class OrcUnwinderTest {
     };
 
     private OrcUnwinder unwinder() {
+        return unwinder(List.of());
+    }
+
+    private OrcUnwinder unwinder(List<ModuleOrc> modules) {
         orc.sort((a, b) -> Long.compareUnsigned(a[0], b[0]));
         ByteBuffer ips = ByteBuffer.allocate(orc.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer entries = ByteBuffer.allocate(orc.size() * 6).order(ByteOrder.LITTLE_ENDIAN);
@@ -116,7 +120,7 @@ class OrcUnwinderTest {
         OrcTable table = OrcTable.build(OrcFormat.V4_19, TABLE, ips.flip(), entries.flip(), orc.size());
         X86_64Stacks stacks = new X86_64Stacks(STACK_SIZE, List.of(
             new X86_64Stacks.Range("IRQ", IRQ_STACK, IRQ_STACK + STACK_SIZE)));
-        return new OrcUnwinder(memory, table, stacks,
+        return new OrcUnwinder(memory, table, modules, stacks,
             address -> address >= F1 && address < NO_ORC + 0x100 ? OptionalLong.of(address & ~0xffL)
                 : OptionalLong.empty(), OptionalLong.empty());
     }
@@ -135,6 +139,29 @@ class OrcUnwinderTest {
         orc(F2, SP, 8, UNDEFINED, 0, CALL, 0);
         orc(F3, UNDEFINED, 0, UNDEFINED, 0, CALL, 1);
         orc(NO_ORC, UNDEFINED, 0, UNDEFINED, 0, CALL, 0);
+    }
+
+    /** A module's table covers its code, which the kernel's table knows nothing of. */
+    @Test
+    void moduleCodeIsUnwoundWithTheModulesOwnTable() {
+        threeFunctions();
+        long module = 0xffffffffc0000000L;
+        long moduleTable = 0xffffffffc0010000L;
+        ByteBuffer ips = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+            .putInt((int) (module - moduleTable)).putInt((int) (module + 0x100 - (moduleTable + 4)));
+        ByteBuffer entries = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN)
+            .putShort((short) 16).putShort((short) 0).putShort((short) (SP | UNDEFINED << 4 | CALL << 8))
+            .putShort((short) 0).putShort((short) 0).putShort((short) (UNDEFINED | UNDEFINED << 4 | CALL << 8));
+        ModuleOrc table = new ModuleOrc("test_module", module, module + 0x1000,
+            OrcTable.build(OrcFormat.V4_19, moduleTable, ips.flip(), entries.flip(), 2));
+        long sp = TASK_STACK + 0x3000;
+        put(sp + 8, F2 + 0x50);
+        put(sp + 16, F3 + 0x50);
+        assertEquals(List.of(module + 0x50), pcs(unwinder().unwind(task, UnwindStart.switchedOut(registers(module + 0x50, sp)))),
+            "without the module's table the walk cannot leave its code");
+        Backtrace bt = unwinder(List.of(table)).unwind(task, UnwindStart.switchedOut(registers(module + 0x50, sp)));
+        assertEquals(List.of(module + 0x50, F2 + 0x50, F3 + 0x50), pcs(bt));
+        assertEquals("end of stack", bt.stop());
     }
 
     @Test
