@@ -25,7 +25,7 @@ def main():
         for name, ms in one_run(jar, dump, vmlinux).items():
             steps.setdefault(name, []).append(ms)
     for name, values in steps.items():
-        print(f"{name:32s} {statistics.median(values):8.0f} ms   (runs: {', '.join(f'{v:.0f}' for v in values)})")
+        print(f"{name:38s} {statistics.median(values):8.0f} ms   (runs: {', '.join(f'{v:.0f}' for v in values)})")
 
 
 def one_run(jar, dump, vmlinux):
@@ -53,6 +53,17 @@ def one_run(jar, dump, vmlinux):
     before = time.monotonic()
     client.request("threads")
     times["threads (alone)"] = (time.monotonic() - before) * 1000
+    frame = client.request("stackTrace", {"threadId": stopped["threadId"], "levels": 1})["stackFrames"][0]
+    before = time.monotonic()
+    scopes = client.request("scopes", {"frameId": frame["id"]})["scopes"]
+    task = [s for s in scopes if s["name"] == "Task"]
+    if task:
+        client.request("variables", {"variablesReference": task[0]["variablesReference"]})
+        times["Task scope (task_struct, alone)"] = (time.monotonic() - before) * 1000
+    if vmlinux:
+        before = time.monotonic()
+        client.request("evaluate", {"expression": "init_task.comm", "context": "watch"})
+        times["first global evaluated (DWARF index)"] = (time.monotonic() - before) * 1000
     client.request("disconnect")
     adapter.wait(timeout=30)
     return times
