@@ -5,6 +5,8 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dap from '@vscode/debugadapter-testsupport';
@@ -177,11 +179,17 @@ describe('one session over stdio, and what a dump cannot do', { timeout: 300000 
   let client;
   let stopped;
 
+  let kernelSource;
+
   before(async () => {
+    // A kernel source tree holding one of the kernel's files.
+    kernelSource = mkdtempSync(join(tmpdir(), 'kernel-source-'));
+    mkdirSync(join(kernelSource, 'kernel'));
+    writeFileSync(join(kernelSource, 'kernel/panic.c'), '// panic\n');
     client = new DebugClient('bash', join(HERE, 'adapter.sh'), 'kdump', { env: { ...process.env, JAR } });
     client.defaultTimeout = 60000;
     await client.start();
-    stopped = await session(client, { coreFile: fixture.files[0], vmlinux: VMLINUX });
+    stopped = await session(client, { coreFile: fixture.files[0], vmlinux: VMLINUX, kernelSource });
   });
 
   after(async () => {
@@ -192,6 +200,13 @@ describe('one session over stdio, and what a dump cannot do', { timeout: 300000 
     assert.equal(stopped.reason, 'exception');
     const frames = (await client.stackTraceRequest({ threadId: stopped.threadId })).body.stackFrames;
     assert.match(frames[0].name, /^__crash_kexec\+0x/);
+  });
+
+  test('sources under kernelSource are the loaded sources, and frames open them', async () => {
+    const sources = (await client.send('loadedSources', {})).body.sources;
+    assert.deepEqual(sources.map(s => s.path), [join(kernelSource, 'kernel/panic.c')]);
+    const frames = (await client.stackTraceRequest({ threadId: stopped.threadId })).body.stackFrames;
+    assert.equal(frames.find(f => f.name.startsWith('panic+')).source.path, join(kernelSource, 'kernel/panic.c'));
   });
 
   test('the console runs crash\'s commands', async () => {

@@ -38,6 +38,8 @@ import org.eclipse.lsp4j.debug.ExceptionDetails;
 import org.eclipse.lsp4j.debug.ExceptionInfoArguments;
 import org.eclipse.lsp4j.debug.ExceptionInfoResponse;
 import org.eclipse.lsp4j.debug.InitializeRequestArguments;
+import org.eclipse.lsp4j.debug.LoadedSourcesArguments;
+import org.eclipse.lsp4j.debug.LoadedSourcesResponse;
 import org.eclipse.lsp4j.debug.Module;
 import org.eclipse.lsp4j.debug.ModulesArguments;
 import org.eclipse.lsp4j.debug.ModulesResponse;
@@ -159,6 +161,7 @@ public final class DapSession implements IDebugProtocolServer {
         capabilities.setSupportsEvaluateForHovers(true);
         capabilities.setSupportsDisassembleRequest(true);
         capabilities.setSupportsModulesRequest(true);
+        capabilities.setSupportsLoadedSourcesRequest(true);
         capabilities.setSupportsTerminateRequest(false);
         return done(capabilities);
     }
@@ -502,6 +505,21 @@ public final class DapSession implements IDebugProtocolServer {
             DisassembleResponse response = new DisassembleResponse();
             response.setInstructions(disassembly.around(address, instructionOffset, count,
                 !Boolean.FALSE.equals(args.getResolveSymbols())));
+            return response;
+        });
+    }
+
+    /**
+     * The kernel's source files that are found under the attach request's {@code kernelSource}:
+     * none without it, since the build's own paths are rarely where the client can open them.
+     */
+    @Override
+    public CompletableFuture<LoadedSourcesResponse> loadedSources(LoadedSourcesArguments args) {
+        return call(() -> {
+            LoadedSourcesResponse response = new LoadedSourcesResponse();
+            response.setSources(kernelSource.isEmpty() ? new Source[0] : target().sourceFiles().stream()
+                .filter(file -> SourceFiles.find(file, kernelSource).isPresent())
+                .map(file -> SourceFiles.source(file, kernelSource)).toArray(Source[]::new));
             return response;
         });
     }

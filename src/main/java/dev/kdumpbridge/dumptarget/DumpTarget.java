@@ -13,6 +13,7 @@ import dev.kdumpbridge.kernel.KernelModule;
 import dev.kdumpbridge.kernel.KernelModules;
 import dev.kdumpbridge.kernel.Task;
 import dev.kdumpbridge.kernel.dwarf.GlobalVariables;
+import dev.kdumpbridge.kernel.dwarf.SourceLines;
 import dev.kdumpbridge.kernel.value.Evaluator;
 import dev.kdumpbridge.kernel.value.Types;
 import dev.kdumpbridge.kernel.value.ValueContext;
@@ -357,6 +358,21 @@ public final class DumpTarget implements DebugTarget {
             throw new UncheckedIOException("reading " + dump.info().files(), e);
         }
         return modules;
+    }
+
+    /** The kernel's compile units' source files, from the vmlinux's DWARF; empty without it. */
+    @Override
+    public List<String> sourceFiles() {
+        if (vmlinux.isEmpty()) {
+            return List.of();
+        }
+        try {
+            Optional<SourceLines> lines = SourceLines.of(vmlinux.get());
+            return lines.isPresent() ? lines.get().sourceFiles() : List.of();
+        } catch (IOException e) {
+            LOG.warn("the vmlinux's compile units cannot be listed: {}", e.getMessage());
+            return List.of();
+        }
     }
 
     /** What is set up on first use, once: slow to make, and often never asked for. */

@@ -92,4 +92,9 @@ public interface DebugTarget {
     default List<TargetModule> modules() {
         return List.of();
     }
+
+    /** The source files the target's code was built from, as the build named them; empty if unknown. */
+    default List<String> sourceFiles() {
+        return List.of();
+    }
 }

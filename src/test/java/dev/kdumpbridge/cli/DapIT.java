@@ -325,11 +325,25 @@ class DapIT {
         Process adapter = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
             "dap", "--stdio").redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
+            // A kernel source tree with two of the kernel's files: the ones a client can open.
+            Path source = Files.createTempDirectory("kernel-source");
+            Files.createDirectories(source.resolve("kernel"));
+            Files.writeString(source.resolve("kernel/panic.c"), "// panic\n");
+            Files.createDirectories(source.resolve("fs"));
+            Files.writeString(source.resolve("fs/read_write.c"), "// read_write\n");
             Session session = start(adapter.getInputStream(), adapter.getOutputStream(),
-                Map.of("coreFile", dump.files().get(0).toString(), "vmlinux", Fixtures.vmlinux().toString()));
+                Map.of("coreFile", dump.files().get(0).toString(), "vmlinux", Fixtures.vmlinux().toString(),
+                    "kernelSource", source.toString()));
             int stop = get(session.events().stopped).getThreadId();
             List<StackFrame> frames = frames(session.server(), stop);
             assertTrue(frames.get(0).getName().startsWith("__crash_kexec+0x"), frames.get(0).getName());
+            StackFrame panic = frames.stream().filter(f -> f.getName().startsWith("panic+")).findFirst().orElseThrow();
+            assertEquals(source.resolve("kernel/panic.c").toString(), panic.getSource().getPath());
+            assertTrue(session.capabilities().getSupportsLoadedSourcesRequest());
+            assertEquals(List.of(source.resolve("kernel/panic.c").toString(), source.resolve("fs/read_write.c").toString())
+                    .stream().sorted().toList(),
+                Arrays.stream(get(session.server().loadedSources(new org.eclipse.lsp4j.debug.LoadedSourcesArguments()))
+                    .getSources()).map(s -> s.getPath()).sorted().toList());
             get(session.server().disconnect(new DisconnectArguments()));
             assertTrue(adapter.waitFor(30, TimeUnit.SECONDS), "dap --stdio ends with its session");
         } finally {

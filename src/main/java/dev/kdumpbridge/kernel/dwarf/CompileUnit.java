@@ -5,12 +5,13 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The two attributes of a compile unit's root DIE that lead to its line table: where the table
- * is ({@code DW_AT_stmt_list}) and the directory relative paths start from
- * ({@code DW_AT_comp_dir}). Reads the unit header, one abbreviation and one DIE, never the
- * unit's other DIEs.
+ * The attributes of a compile unit's root DIE that lead to its line table and name its source
+ * file: where the table is ({@code DW_AT_stmt_list}), the directory relative paths start from
+ * ({@code DW_AT_comp_dir}) and the primary source file ({@code DW_AT_name}). Reads the unit
+ * header, its abbreviations and one DIE, never the unit's other DIEs.
  */
-record CompileUnit(OptionalLong lineTableOffset, Optional<String> compDir) {
+record CompileUnit(OptionalLong lineTableOffset, Optional<String> compDir, Optional<String> name) {
+    private static final int DW_AT_NAME = 0x03;
     private static final int DW_AT_STMT_LIST = 0x10;
     private static final int DW_AT_COMP_DIR = 0x1b;
 
@@ -27,12 +28,15 @@ record CompileUnit(OptionalLong lineTableOffset, Optional<String> compDir) {
         DwarfForm.UnitFormat format = header.format();
         OptionalLong lineTableOffset = OptionalLong.empty();
         String compDir = null;
+        String name = null;
         Abbreviations.Abbreviation root = Abbreviations.read(abbrev, header.abbrevOffset()).get(code, c, codeAt);
         for (int i = 0; i < root.attributes().length; i++) {
             int attribute = root.attributes()[i];
             int form = root.forms()[i];
             if (attribute == DW_AT_STMT_LIST) {
                 lineTableOffset = OptionalLong.of(DwarfForm.unsigned(c, form, format));
+            } else if (attribute == DW_AT_NAME && DwarfForm.isDirectString(form)) {
+                name = DwarfForm.string(c, form, format, strings);
             } else if (attribute == DW_AT_COMP_DIR && DwarfForm.isDirectString(form)) {
                 // Only DWARF 4 line tables need it (DWARF 5 repeats it as directory 0), and DWARF 4
                 // has no indexed strings; those are stepped over.
@@ -41,6 +45,11 @@ record CompileUnit(OptionalLong lineTableOffset, Optional<String> compDir) {
                 DwarfForm.skip(c, form, format);
             }
         }
-        return new CompileUnit(lineTableOffset, Optional.ofNullable(compDir));
+        return new CompileUnit(lineTableOffset, Optional.ofNullable(compDir), Optional.ofNullable(name));
+    }
+
+    /** The primary source file as the build named it: the name, under the compile directory if relative. */
+    Optional<String> sourceFile() {
+        return name.map(n -> n.startsWith("/") || compDir.isEmpty() ? n : compDir.get() + "/" + n);
     }
 }

@@ -4,8 +4,11 @@ import dev.kdumpbridge.kernel.ElfSection;
 import dev.kdumpbridge.kernel.Vmlinux;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Address to source file and line, from a debug vmlinux's DWARF, read lazily: the first lookup
@@ -92,6 +95,24 @@ public final class SourceLines {
             }
         }
         return read;
+    }
+
+    /**
+     * Every compile unit's primary source file, as the build named it, in unit order and without
+     * repeats: the kernel's C and assembly files. Reads each unit's header and root DIE (about
+     * 2,000 for a distribution kernel).
+     *
+     * @throws DwarfFormatException when the DWARF on the way is damaged
+     */
+    public List<String> sourceFiles() throws IOException {
+        Set<String> files = new LinkedHashSet<>();
+        long offset = 0;
+        while (offset < debugInfo.size()) {
+            UnitHeader header = UnitHeader.read(debugInfo, debugAbbrev, offset);
+            CompileUnit.read(debugInfo, debugAbbrev, strings, offset).sourceFile().ifPresent(files::add);
+            offset = header.end();
+        }
+        return List.copyOf(files);
     }
 
     /** The unit's line table, from the cache or read now; two threads may both read it once. */
