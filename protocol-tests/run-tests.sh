@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source protocol-tests/fixtures/lib.sh
 
-# gdb and lldb are the real clients of the protocol tests; binutils' objcopy makes the DWARF-less
+# gdb, gdb-multiarch (arm64) and lldb are the real clients of the protocol tests; binutils' objcopy makes the DWARF-less
 # vmlinux they load when many run at once; llvm's llvm-addr2line is the oracle of source lines.
-need_packages openjdk-17-jdk-headless maven gdb lldb binutils llvm
+need_packages openjdk-17-jdk-headless maven gdb gdb-multiarch lldb binutils llvm
 
 fixture_log=$(mktemp -t kdump-bridge-fixtures.XXXXXX)
 log "building fixtures in the background (log: $fixture_log)"

@@ -56,8 +56,17 @@ final class Debuggers {
     }
 
     static Running startGdb(int port, String... commands) {
-        List<String> cmd = new ArrayList<>(List.of("gdb", "-nx", "-batch",
-            "-ex", "set architecture i386:x86-64",
+        return startGdb("gdb", "i386:x86-64", port, commands);
+    }
+
+    /** gdb-multiarch set to a target architecture, for the machines plain gdb does not know. */
+    static String gdbMultiarch(String architecture, int port, String... commands) {
+        return startGdb("gdb-multiarch", architecture, port, commands).finish();
+    }
+
+    private static Running startGdb(String program, String architecture, int port, String... commands) {
+        List<String> cmd = new ArrayList<>(List.of(program, "-nx", "-batch",
+            "-ex", "set architecture " + architecture,
             "-ex", "target remote 127.0.0.1:" + port));
         for (String c : commands) {
             cmd.add("-ex");
