@@ -1,6 +1,5 @@
 package dev.kdumpbridge.cli;
 
-import dev.kdumpbridge.arch.x86_64.PtRegs;
 import dev.kdumpbridge.dumptarget.TaskBacktraces;
 import dev.kdumpbridge.kernel.Kernel;
 import dev.kdumpbridge.kernel.KernelDataException;
@@ -116,7 +115,7 @@ final class BtCommand implements Callable<Integer> {
 
     /** crash's bt text of each task, a blank line between two; with each frame's source line if asked. */
     static String text(Kernel kernel, TaskBacktraces backtraces, List<Task> tasks, boolean lines) throws IOException {
-        BacktraceReport report = new BacktraceReport(new Symbolizer(kernel.symbols()), PtRegs::crashBlock);
+        BacktraceReport report = backtraces.report(new Symbolizer(kernel.symbols()));
         if (lines) {
             report = report.withSourceLines(backtraces::sourceLine);
         }

@@ -1,6 +1,8 @@
 package dev.kdumpbridge.cli;
 
-import dev.kdumpbridge.arch.x86_64.X86_64Paging;
+import dev.kdumpbridge.arch.Machine;
+import dev.kdumpbridge.arch.Machines;
+import dev.kdumpbridge.arch.Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.Dumps;
 import dev.kdumpbridge.dump.VmcoreInfo;
@@ -37,7 +39,7 @@ final class DumpSession implements AutoCloseable {
     private final Optional<Symbols> symbols;
     private final OptionalLong kernelOffset;
     private final List<String> warnings = new ArrayList<>();
-    private X86_64Paging paging;
+    private Paging paging;
     private TranslationUnavailableException untranslatable;
     private Optional<Kernel> kernel;
     /** The vmlinux's symbols or, without one, kallsyms from memory; null until first needed. */
@@ -168,15 +170,16 @@ final class DumpSession implements AutoCloseable {
      * @throws TranslationUnavailableException when the dump's architecture has no walker yet or
      *                                         the dump does not say where the page tables are
      */
-    synchronized X86_64Paging paging() throws IOException, TranslationUnavailableException {
+    synchronized Paging paging() throws IOException, TranslationUnavailableException {
         if (paging == null && untranslatable == null) {
             String machine = dump.info().machine();
-            if (!machine.equals("x86_64")) {
+            Optional<Machine> known = Machines.named(machine);
+            if (known.isEmpty()) {
                 untranslatable = new TranslationUnavailableException("translating kernel addresses of "
                         + machine + " dumps is not written yet; physical addresses can be read");
             } else {
                 try {
-                    paging = X86_64Paging.discover(dump, this::symbolBeforePaging);
+                    paging = known.get().paging(dump, this::symbolBeforePaging);
                     warnings.addAll(paging.warnings());
                 } catch (TranslationUnavailableException e) {
                     untranslatable = e;

@@ -1,7 +1,6 @@
 package dev.kdumpbridge.cli;
 
-import dev.kdumpbridge.arch.x86_64.X86_64Paging;
-import dev.kdumpbridge.arch.x86_64.X86_64Paging.Sourced;
+import dev.kdumpbridge.arch.Paging;
 import dev.kdumpbridge.dump.Compression;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.DumpInfo;
@@ -80,7 +79,7 @@ final class InfoCommand implements Callable<Integer> {
             DumpInfo info = file.info();
             Optional<VmcoreInfo> vmcoreInfo = file.vmcoreInfo();
             Optional<PageCensus> census = PageCensus.count(file, MAX_COUNTED_PAGES);
-            X86_64Paging paging = null;
+            Paging paging = null;
             String untranslatable = null;
             try {
                 paging = session.paging();
@@ -101,12 +100,7 @@ final class InfoCommand implements Callable<Integer> {
             vmcoreInfo.flatMap(v -> v.get("BUILD-ID")).ifPresent(id -> add("BUILD-ID", id));
             add("KASLR OFFSET", session.kernelOffset().isPresent() ? hex(session.kernelOffset().getAsLong()) : "(unknown)");
             if (paging != null) {
-                add("PHYS_BASE", paging.physBase().map(InfoCommand::physBase).orElse("(unknown)"));
-                add("PAGE TABLES", String.format("%d-level, root at physical 0x%x (%s)",
-                    paging.pageTables().levels(), paging.pageTables().root(), paging.rootSource()));
-                add("DIRECT MAP", sourced(paging.directMap()));
-                add("VMALLOC", sourced(paging.vmalloc()));
-                add("VMEMMAP", sourced(paging.vmemmap()));
+                paging.facts().forEach(this::add);
             } else {
                 add("PAGE TABLES", "(" + untranslatable + ")");
             }
@@ -334,16 +328,6 @@ final class InfoCommand implements Callable<Integer> {
             s.append(", ").append(c.other()).append(" not in the dump");
         }
         return s.toString();
-    }
-
-    private static String physBase(Sourced physBase) {
-        long value = physBase.value();
-        String signed = value < 0 ? String.format(" (-0x%x)", -value) : "";
-        return hex(value) + signed + " (" + physBase.source() + ")";
-    }
-
-    private static String sourced(Optional<Sourced> value) {
-        return value.map(v -> hex(v.value()) + " (" + v.source() + ")").orElse("(unknown; --vmlinux helps)");
     }
 
     private static String hex(long value) {

@@ -1,8 +1,7 @@
 package dev.kdumpbridge.dumptarget;
 
-import dev.kdumpbridge.arch.x86_64.ObjdumpDisassembler;
-import dev.kdumpbridge.arch.x86_64.PrstatusRegisters;
-import dev.kdumpbridge.arch.x86_64.X86_64Architecture;
+import dev.kdumpbridge.arch.Machine;
+import dev.kdumpbridge.arch.Machines;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.DumpKind;
 import dev.kdumpbridge.dump.ElfNote;
@@ -74,6 +73,7 @@ public final class DumpTarget implements DebugTarget {
     }
 
     private final DumpFile dump;
+    private final Machine machine;
     private final KernelMemory memory;
     private final OptionalLong kernelOffset;
     private final Optional<MonitorCommands> monitor;
@@ -94,9 +94,11 @@ public final class DumpTarget implements DebugTarget {
     /** Thread ids of tasks, handed out in first-seen order and never reused. */
     private final Map<TaskKey, Long> taskThreads = new HashMap<>();
 
-    private DumpTarget(DumpFile dump, KernelMemory memory, Optional<Kernel> kernel, Optional<Vmlinux> vmlinux,
-            OptionalLong kernelOffset, Optional<MonitorCommands> monitor) throws KernelDataException, IOException {
+    private DumpTarget(DumpFile dump, Machine machine, KernelMemory memory, Optional<Kernel> kernel,
+            Optional<Vmlinux> vmlinux, OptionalLong kernelOffset, Optional<MonitorCommands> monitor)
+            throws KernelDataException, IOException {
         this.dump = dump;
+        this.machine = machine;
         this.memory = memory;
         this.vmlinux = vmlinux;
         this.kernelOffset = kernelOffset;
@@ -110,25 +112,24 @@ public final class DumpTarget implements DebugTarget {
      * @param kernel the kernel model, when its symbols and types could be found; without it the
      *               threads are the dump's CPUs
      * @param vmlinux the debug image the kernel's symbols came from, for its ORC and line tables
-     * @throws IllegalArgumentException when the dump is not of an x86_64 kernel, or has neither
+     * @throws IllegalArgumentException when the dump's architecture is not served yet, or it has neither
      *                                  the kernel model nor CPU registers to make threads of
      * @throws KernelDataException      when the task list cannot be read at all
      */
     public static DumpTarget of(DumpFile dump, KernelMemory memory, Optional<Kernel> kernel, Optional<Vmlinux> vmlinux,
             OptionalLong kernelOffset, Optional<MonitorCommands> monitor) throws KernelDataException, IOException {
-        if (!dump.info().machine().equals("x86_64")) {
-            throw new IllegalArgumentException("serving " + dump.info().machine() + " dumps is not written yet; x86_64 is");
-        }
+        Machine machine = Machines.named(dump.info().machine())
+            .orElseThrow(() -> new IllegalArgumentException(Machines.unsupported(dump.info().machine())));
         if (kernel.isEmpty() && dump.prstatus().isEmpty()) {
             throw new IllegalArgumentException("without the kernel's symbols and types there are no tasks to show, and"
                 + " the dump holds no CPU registers (no NT_PRSTATUS note) either: give --vmlinux");
         }
-        return new DumpTarget(dump, memory, kernel, vmlinux, kernelOffset, monitor);
+        return new DumpTarget(dump, machine, memory, kernel, vmlinux, kernelOffset, monitor);
     }
 
     /** Every task as a thread, running tasks first by CPU, then the rest in pid order. */
     private Threads taskThreads(Kernel model) throws KernelDataException, IOException {
-        TaskRegisters registers = TaskRegisters.of(dump, model);
+        TaskRegisters registers = TaskRegisters.of(dump, model, machine);
         List<Task> ordered = new ArrayList<>(model.tasks());
         // Stable sort: the kernel model lists the tasks in pid order.
         ordered.sort(Comparator.comparing((Task t) -> !t.current()).thenComparingInt(t -> t.current() ? t.cpu() : 0));
@@ -175,11 +176,11 @@ public final class DumpTarget implements DebugTarget {
         for (int cpu = 0; cpu < notes.size(); cpu++) {
             byte[] descriptor = notes.get(cpu).descriptor();
             // In a kdump pr_pid is the task on the CPU; QEMU writes its vCPU number there instead.
-            String task = snapshot ? "" : " pid " + PrstatusRegisters.pid(descriptor);
+            String task = snapshot ? "" : " pid " + machine.prstatusPid(descriptor);
             TargetThread thread = new TargetThread(cpu + 1, "CPU " + cpu, cpu, "on CPU " + cpu + task);
             list.add(thread);
             byId.put(thread.id(), thread);
-            sources.put(thread.id(), () -> PrstatusRegisters.decode(descriptor));
+            sources.put(thread.id(), () -> machine.prstatusRegisters(descriptor));
         }
         StopReason reason = crashed()
             ? new StopReason(StopReason.Kind.PANIC,
@@ -198,7 +199,7 @@ public final class DumpTarget implements DebugTarget {
 
     @Override
     public Architecture architecture() {
-        return X86_64Architecture.ARCHITECTURE;
+        return machine.architecture();
     }
 
     @Override
@@ -262,7 +263,7 @@ public final class DumpTarget implements DebugTarget {
             return source.read();
         } catch (AddressFault fault) {
             LOG.warn("thread {}: its saved registers cannot be read: {}", threadId, fault.getMessage());
-            return TaskRegisters.unavailable();
+            return RegisterSet.builder(machine.architecture()).build();
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + dump.info().files(), e);
         }
@@ -389,7 +390,7 @@ public final class DumpTarget implements DebugTarget {
                 made = services;
                 if (made == null) {
                     Symbolizer symbolizer = kernel == null ? null : new Symbolizer(kernel.symbols());
-                    made = new Services(symbolizer, stacks(symbolizer), ObjdumpDisassembler.find(),
+                    made = new Services(symbolizer, stacks(symbolizer), machine.disassembler(),
                         DumpKernelLog.read(dump, memory), Optional.ofNullable(kernel).map(this::expressions));
                     services = made;
                 }

@@ -1,6 +1,9 @@
 package dev.kdumpbridge.dumptarget;
 
-import dev.kdumpbridge.arch.x86_64.OrcUnwinder;
+import dev.kdumpbridge.arch.Machine;
+import dev.kdumpbridge.arch.Machines;
+import dev.kdumpbridge.kernel.Symbolizer;
+import dev.kdumpbridge.report.BacktraceReport;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.kernel.Kernel;
 import dev.kdumpbridge.kernel.KernelDataException;
@@ -10,6 +13,7 @@ import dev.kdumpbridge.kernel.dwarf.SourceLine;
 import dev.kdumpbridge.kernel.dwarf.SourceLines;
 import dev.kdumpbridge.memory.AddressFault;
 import dev.kdumpbridge.unwind.Backtrace;
+import dev.kdumpbridge.unwind.Unwinder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,23 +24,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every task's kernel stack in a dump: where its unwind starts ({@link TaskRegisters}) walked up
- * by the kernel's ORC tables ({@link OrcUnwinder}). What the CLI's bt, the gdb server's
+ * by the machine's unwinder (ORC on x86_64). What the CLI's bt, the gdb server's
  * {@code monitor bt} and the DAP front end show.
  */
 public final class TaskBacktraces {
     private static final Logger LOG = LoggerFactory.getLogger(TaskBacktraces.class);
 
     private final TaskRegisters registers;
-    private final OrcUnwinder unwinder;
+    private final Machine machine;
+    private final Unwinder unwinder;
     private final List<String> warnings;
     private final Optional<SourceLines> sourceLines;
     private final long kaslrOffset;
     /** A damaged line table is logged once, not for every frame that falls in it. */
     private final AtomicBoolean lineErrorLogged = new AtomicBoolean();
 
-    private TaskBacktraces(TaskRegisters registers, OrcUnwinder unwinder, List<String> warnings,
+    private TaskBacktraces(TaskRegisters registers, Machine machine, Unwinder unwinder, List<String> warnings,
             Optional<SourceLines> sourceLines, long kaslrOffset) {
         this.registers = registers;
+        this.machine = machine;
         this.unwinder = unwinder;
         this.warnings = warnings;
         this.sourceLines = sourceLines;
@@ -45,18 +51,26 @@ public final class TaskBacktraces {
 
     /**
      * @param vmlinux the debug image, whose ORC sections are read instead of the dump's copy
-     * @throws KernelDataException when the dump names no kernel release or the kernel has no ORC
-     *                             table or switch frame this code can read
+     * @throws KernelDataException when the dump's architecture is not served, the dump names no
+     *                             kernel release, or the kernel has no unwind table or switch
+     *                             frame this code can read
      */
     public static TaskBacktraces of(DumpFile dump, Kernel kernel, Optional<Vmlinux> vmlinux)
             throws KernelDataException, IOException {
+        Machine machine = Machines.named(dump.info().machine()).orElseThrow(() -> new KernelDataException(
+            Machines.unsupported(dump.info().machine())));
         String release = dump.vmcoreInfo().flatMap(v -> v.get("OSRELEASE")).orElseThrow(() -> new KernelDataException(
-            "the dump's VMCOREINFO has no OSRELEASE, so the ORC table format cannot be chosen"));
+            "the dump's VMCOREINFO has no OSRELEASE, so the unwind table format cannot be chosen"));
         List<String> warnings = new ArrayList<>();
-        OrcUnwinder unwinder = OrcUnwinder.of(kernel, vmlinux, release, warnings);
+        Unwinder unwinder = machine.unwinder(kernel, vmlinux, release, warnings);
         Optional<SourceLines> lines = vmlinux.isPresent() ? SourceLines.of(vmlinux.get()) : Optional.empty();
-        return new TaskBacktraces(TaskRegisters.of(dump, kernel), unwinder, List.copyOf(warnings), lines,
+        return new TaskBacktraces(TaskRegisters.of(dump, kernel, machine), machine, unwinder, List.copyOf(warnings), lines,
             kernel.symbols().kaslrOffset());
+    }
+
+    /** crash's bt layout for these stacks, with the machine's register blocks. */
+    public BacktraceReport report(Symbolizer symbolizer) {
+        return new BacktraceReport(symbolizer, machine::registerBlock);
     }
 
     /** Whether frames can have source lines: the vmlinux was given and has DWARF line tables. */

@@ -1,8 +1,6 @@
 package dev.kdumpbridge.dumptarget;
 
-import dev.kdumpbridge.arch.x86_64.InactiveTaskFrame;
-import dev.kdumpbridge.arch.x86_64.PrstatusRegisters;
-import dev.kdumpbridge.arch.x86_64.X86_64Architecture;
+import dev.kdumpbridge.arch.Machine;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.DumpKind;
 import dev.kdumpbridge.dump.ElfNote;
@@ -17,19 +15,22 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where each task's registers come from on an x86_64 dump (reference 05 §5): a task that was
- * running has what its CPU saved in the dump's NT_PRSTATUS note; a sleeping one, the frame
- * {@code __switch_to_asm} left on its stack. What neither holds is unavailable, never zero.
+ * Where each task's registers come from (reference 05 §5): a task that was running has what its
+ * CPU saved in the dump's NT_PRSTATUS note; a sleeping one, what the machine's switch code left
+ * (on x86_64 the frame {@code __switch_to_asm} pushed). What neither holds is unavailable, never
+ * zero.
  */
 public final class TaskRegisters {
     private static final Logger LOG = LoggerFactory.getLogger(TaskRegisters.class);
 
     private final Kernel kernel;
-    private final InactiveTaskFrame frame;
+    private final Machine machine;
+    private final Machine.SwitchedOut frame;
     private final Map<Integer, byte[]> noteOfCpu;
     /**
      * A kdump's notes of the CPUs that did not panic hold what the crash NMI interrupted
@@ -38,9 +39,10 @@ public final class TaskRegisters {
      */
     private final boolean otherCpusInterrupted;
 
-    private TaskRegisters(Kernel kernel, InactiveTaskFrame frame, Map<Integer, byte[]> noteOfCpu,
+    private TaskRegisters(Kernel kernel, Machine machine, Machine.SwitchedOut frame, Map<Integer, byte[]> noteOfCpu,
             boolean otherCpusInterrupted) {
         this.kernel = kernel;
+        this.machine = machine;
         this.frame = frame;
         this.noteOfCpu = noteOfCpu;
         this.otherCpusInterrupted = otherCpusInterrupted;
@@ -50,11 +52,11 @@ public final class TaskRegisters {
      * @throws KernelDataException when the kernel has no switch frame this code knows, or its
      *                             task list cannot be read
      */
-    public static TaskRegisters of(DumpFile dump, Kernel kernel) throws KernelDataException, IOException {
+    public static TaskRegisters of(DumpFile dump, Kernel kernel, Machine machine) throws KernelDataException, IOException {
         boolean snapshot = !dump.notes(ElfNote.QEMU, 0).isEmpty();
         Map<Integer, byte[]> notes = dump.info().kind() == DumpKind.KCORE ? Map.of()
-            : notesByCpu(kernel, dump.prstatus(), snapshot);
-        return new TaskRegisters(kernel, InactiveTaskFrame.layout(kernel.btf()), notes,
+            : notesByCpu(kernel, machine, dump.prstatus(), snapshot);
+        return new TaskRegisters(kernel, machine, machine.switchedOut(kernel.btf()), notes,
             !snapshot && dump.info().kind() != DumpKind.KCORE);
     }
 
@@ -62,7 +64,7 @@ public final class TaskRegisters {
     public RegisterSet of(Task task) throws AddressFault, IOException {
         if (task.current()) {
             byte[] note = noteOfCpu.get(task.cpu());
-            return note != null ? PrstatusRegisters.decode(note) : unavailable();
+            return note != null ? machine.prstatusRegisters(note) : unavailable();
         }
         if (task.stack() == 0) {
             // An exited task's stack is freed and task->stack cleared (release_task_stack);
@@ -81,13 +83,16 @@ public final class TaskRegisters {
         byte[] note = noteOfCpu.get(task.cpu());
         boolean panicked = kernel.panicCpu().isPresent() && kernel.panicCpu().getAsInt() == task.cpu();
         if (note != null && otherCpusInterrupted && !panicked) {
-            return UnwindStart.interrupted(registers, PrstatusRegisters.savedRegisters(note), "NMI");
+            Optional<Map<String, Long>> interrupted = machine.prstatusInterrupted(note);
+            if (interrupted.isPresent()) {
+                return UnwindStart.interrupted(registers, interrupted.get(), machine.stopInterruptName());
+            }
         }
         return UnwindStart.stopped(registers);
     }
 
-    static RegisterSet unavailable() {
-        return RegisterSet.builder(X86_64Architecture.ARCHITECTURE).build();
+    private RegisterSet unavailable() {
+        return RegisterSet.builder(machine.architecture()).build();
     }
 
     /**
@@ -96,7 +101,7 @@ public final class TaskRegisters {
      * carries the pid that was running, which must be that CPU's current task's. A live kernel
      * saves no registers, so its running tasks have none.
      */
-    private static Map<Integer, byte[]> notesByCpu(Kernel kernel, List<ElfNote> notes, boolean snapshot)
+    private static Map<Integer, byte[]> notesByCpu(Kernel kernel, Machine machine, List<ElfNote> notes, boolean snapshot)
             throws KernelDataException, IOException {
         List<Cpu> cpus = kernel.cpus();
         if (notes.size() != cpus.size()) {
@@ -112,9 +117,9 @@ public final class TaskRegisters {
             Cpu cpu = cpus.get(i);
             byte[] descriptor = notes.get(i).descriptor();
             Integer running = pidOf.get(cpu.current());
-            if (!snapshot && running != null && running != PrstatusRegisters.pid(descriptor)) {
+            if (!snapshot && running != null && running != machine.prstatusPid(descriptor)) {
                 LOG.warn("CPU {}: the dump's note {} was saved by pid {}, but pid {} was running there;"
-                    + " its registers are left out", cpu.number(), i, PrstatusRegisters.pid(descriptor), running);
+                    + " its registers are left out", cpu.number(), i, machine.prstatusPid(descriptor), running);
                 continue;
             }
             byCpu.put(cpu.number(), descriptor);

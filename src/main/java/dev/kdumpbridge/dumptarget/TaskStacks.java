@@ -1,6 +1,5 @@
 package dev.kdumpbridge.dumptarget;
 
-import dev.kdumpbridge.arch.x86_64.PtRegs;
 import dev.kdumpbridge.kernel.Symbolizer;
 import dev.kdumpbridge.kernel.Task;
 import dev.kdumpbridge.report.BacktraceReport;
@@ -35,7 +34,7 @@ final class TaskStacks implements Unwinding {
     TaskStacks(TaskBacktraces backtraces, Symbolizer symbolizer, LongFunction<Optional<Task>> taskOfThread, boolean live) {
         this.backtraces = backtraces;
         this.symbolizer = symbolizer;
-        this.words = new BacktraceReport(symbolizer, PtRegs::crashBlock);
+        this.words = backtraces.report(symbolizer);
         this.taskOfThread = taskOfThread;
         this.live = live;
     }

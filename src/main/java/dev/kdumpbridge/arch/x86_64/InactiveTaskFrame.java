@@ -1,5 +1,6 @@
 package dev.kdumpbridge.arch.x86_64;
 
+import dev.kdumpbridge.arch.Machine;
 import dev.kdumpbridge.kernel.KernelDataException;
 import dev.kdumpbridge.kernel.btf.Btf;
 import dev.kdumpbridge.kernel.btf.BtfType;
@@ -22,7 +23,7 @@ import java.util.Map;
  * {@code __switch_to_asm} returns to, which is where both the kernel's ORC unwinder and crash
  * start. Every other register was not saved and stays unavailable.
  */
-public final class InactiveTaskFrame {
+public final class InactiveTaskFrame implements Machine.SwitchedOut {
     /** Frame member names to the registers they hold; the rest (32-bit si/di) do not occur on x86_64. */
     private static final Map<String, String> REGISTERS = Map.of(
         "r15", "r15", "r14", "r14", "r13", "r13", "r12", "r12", "bx", "rbx", "bp", "rbp",
@@ -69,6 +70,7 @@ public final class InactiveTaskFrame {
     }
 
     /** The registers saved for the sleeping task at {@code task}. */
+    @Override
     public RegisterSet read(KernelMemory memory, long task) throws AddressFault, IOException {
         long sp = memory.readLong(task + threadSp);
         ByteBuffer frame = ByteBuffer.wrap(memory.read(sp, frameSize)).order(memory.byteOrder());

@@ -11,6 +11,7 @@ import dev.kdumpbridge.target.RegisterSet;
 import dev.kdumpbridge.unwind.Backtrace;
 import dev.kdumpbridge.unwind.StackFrame;
 import dev.kdumpbridge.unwind.UnwindStart;
+import dev.kdumpbridge.unwind.Unwinder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,7 +32,7 @@ import java.util.function.LongFunction;
  * against the call before it, and the frame is marked unreliable. Every walk is bounded in depth and in stack switches, and the stack pointer must
  * grow on each stack, so corrupt stacks end the walk with the reason instead of looping.
  */
-public final class OrcUnwinder {
+public final class OrcUnwinder implements Unwinder {
     static final int MAX_FRAMES = 256;
     /** Task → IRQ → exception stacks and back takes a handful; more means a corrupt chain. */
     static final int MAX_STACK_SWITCHES = 8;
@@ -102,6 +103,7 @@ public final class OrcUnwinder {
     }
 
     /** {@code task}'s kernel stack from {@code start}; never throws for bad stack contents. */
+    @Override
     public Backtrace unwind(Task task, UnwindStart start) {
         RegisterSet first = start.registers();
         OptionalLong ip = value(first, "rip");

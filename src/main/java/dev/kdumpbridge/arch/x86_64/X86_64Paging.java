@@ -1,5 +1,6 @@
 package dev.kdumpbridge.arch.x86_64;
 
+import dev.kdumpbridge.arch.Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.dump.DumpKind;
 import dev.kdumpbridge.dump.ElfNote;
@@ -15,7 +16,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
@@ -43,7 +46,7 @@ import java.util.stream.Stream;
  * The region bases are facts for people and for the kernel layer; translation never needs
  * them, it always walks the tables.
  */
-public final class X86_64Paging {
+public final class X86_64Paging implements Paging {
     /** Where the kernel image is mapped, plus phys_base and the KASLR offset (Documentation/arch/x86/x86_64/mm.rst). */
     public static final long START_KERNEL_MAP = 0xffffffff80000000L;
     /** CR4.LA57, bit 12: 57-bit linear addresses, 5-level paging (Intel SDM vol. 3A §2.5). */
@@ -329,7 +332,7 @@ public final class X86_64Paging {
         }
     }
 
-    /** The kernel's memory, read through its page tables. */
+    @Override
     public KernelMemory memory() {
         return memory;
     }
@@ -361,7 +364,26 @@ public final class X86_64Paging {
     }
 
     /** Inconsistencies found while working the mapping out; reads may be wrong when there are any. */
+    @Override
     public List<String> warnings() {
         return warnings;
+    }
+
+    /** phys_base, the page tables and the region bases, each with where it came from. */
+    @Override
+    public Map<String, String> facts() {
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("PHYS_BASE", physBase.map(b -> "0x" + Long.toHexString(b.value())
+            + (b.value() < 0 ? String.format(" (-0x%x)", -b.value()) : "") + " (" + b.source() + ")").orElse("(unknown)"));
+        facts.put("PAGE TABLES", String.format("%d-level, root at physical 0x%x (%s)", tables.levels(), tables.root(),
+            rootSource));
+        facts.put("DIRECT MAP", sourced(directMap));
+        facts.put("VMALLOC", sourced(vmalloc));
+        facts.put("VMEMMAP", sourced(vmemmap));
+        return facts;
+    }
+
+    private static String sourced(Optional<Sourced> value) {
+        return value.map(v -> "0x" + Long.toHexString(v.value()) + " (" + v.source() + ")").orElse("(unknown; --vmlinux helps)");
     }
 }
