@@ -12,7 +12,8 @@ need_packages openjdk-17-jdk-headless maven gdb gdb-multiarch lldb binutils llvm
 
 fixture_log=$(mktemp -t kdump-bridge-fixtures.XXXXXX)
 log "building fixtures in the background (log: $fixture_log)"
-{ bash protocol-tests/fixtures/build-x86_64.sh && bash protocol-tests/fixtures/gdb-scripts-x86_64.sh; } > "$fixture_log" 2>&1 &
+{ bash protocol-tests/fixtures/build-x86_64.sh && bash protocol-tests/fixtures/gdb-scripts-x86_64.sh \
+    && bash protocol-tests/fixtures/build-arm64.sh; } > "$fixture_log" 2>&1 &
 fixtures=$!
 
 log "unit tests"

@@ -1,12 +1,13 @@
 package dev.kdumpbridge.arch;
 
+import dev.kdumpbridge.arch.arm64.Arm64Machine;
 import dev.kdumpbridge.arch.x86_64.X86_64Machine;
 import java.util.List;
 import java.util.Optional;
 
 /** The architectures whose dumps can be served. */
 public final class Machines {
-    private static final List<Machine> ALL = List.of(new X86_64Machine());
+    private static final List<Machine> ALL = List.of(new X86_64Machine(), new Arm64Machine());
 
     private Machines() {
     }

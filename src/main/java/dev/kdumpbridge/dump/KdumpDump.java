@@ -87,12 +87,34 @@ final class KdumpDump implements DumpFile {
         }
         boolean incomplete = missing || sorted.stream()
                 .anyMatch(p -> p.header().incomplete() || !p.streamComplete());
-        String machine = h.utsname().machine().isEmpty() ? "unknown" : h.utsname().machine();
+        // QEMU writes its ELF_MACHINE_UNAME, "Unknown" for targets without one (aarch64).
+        String uname = h.utsname().machine();
+        String machine = uname.isEmpty() || uname.equals("Unknown") ? machineOfNotes(first.notes()) : uname;
         return new DumpInfo(name.toString(), DumpKind.KDUMP_COMPRESSED,
                 sorted.stream().map(KdumpPart::path).toList(), flattened,
                 Compression.fromStatus(h.status()), OptionalInt.of(h.dumpLevel()), blockSize,
                 OptionalInt.of(h.headerVersion()), incomplete, machine, first.order(),
                 sorted.stream().map(KdumpPart::header).toList(), Optional.empty(), warnings);
+    }
+
+    /**
+     * QEMU names no machine on arm64 (reference 01 §11); the CPUs' NT_PRSTATUS notes still
+     * tell the machine by their size, which is each architecture's {@code struct elf_prstatus}.
+     */
+    private static String machineOfNotes(List<ElfNote> notes) {
+        for (ElfNote note : notes) {
+            if (note.type() == ElfNote.NT_PRSTATUS) {
+                switch (note.descriptor().length) {
+                    case 336:
+                        return "x86_64";
+                    case 392:
+                        return "aarch64";
+                    default:
+                        return "unknown";
+                }
+            }
+        }
+        return "unknown";
     }
 
     @Override

@@ -169,7 +169,7 @@ public final class DumpTarget implements DebugTarget {
     /** Each CPU that saved its registers as one thread, for dumps whose tasks cannot be read. */
     private Threads cpuThreads() {
         List<ElfNote> notes = dump.prstatus();
-        boolean snapshot = !dump.notes(ElfNote.QEMU, 0).isEmpty();
+        boolean snapshot = TaskRegisters.isSnapshot(dump);
         List<TargetThread> list = new ArrayList<>();
         Map<Long, TargetThread> byId = new HashMap<>();
         Map<Long, RegisterSource> sources = new HashMap<>();

@@ -53,11 +53,21 @@ public final class TaskRegisters {
      *                             task list cannot be read
      */
     public static TaskRegisters of(DumpFile dump, Kernel kernel, Machine machine) throws KernelDataException, IOException {
-        boolean snapshot = !dump.notes(ElfNote.QEMU, 0).isEmpty();
+        boolean snapshot = isSnapshot(dump);
         Map<Integer, byte[]> notes = dump.info().kind() == DumpKind.KCORE ? Map.of()
             : notesByCpu(kernel, machine, dump.prstatus(), snapshot);
         return new TaskRegisters(kernel, machine, machine.switchedOut(kernel.btf()), notes,
             !snapshot && dump.info().kind() != DumpKind.KCORE);
+    }
+
+    /**
+     * Whether the dump is a snapshot of a kernel that had not crashed (QEMU's dump-guest-memory):
+     * its notes then hold each vCPU's own registers, with the vCPU number for a pid. QEMU adds
+     * notes of its own on x86_64 only; a kernel that crashed adds CRASHTIME to VMCOREINFO.
+     */
+    static boolean isSnapshot(DumpFile dump) {
+        return !dump.notes(ElfNote.QEMU, 0).isEmpty()
+            || dump.vmcoreInfo().isPresent() && dump.vmcoreInfo().get().get("CRASHTIME").isEmpty();
     }
 
     /** The registers of {@code task}, read from the dump now. */
