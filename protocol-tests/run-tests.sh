@@ -39,3 +39,7 @@ KDUMP_BRIDGE_FIXTURES=$FIXTURES mvn -B -ntp -Dstyle.color=never -DskipUnitTests=
 log "DAP real-client tests (@vscode/debugadapter-testsupport) on every fixture"
 KDUMP_BRIDGE_FIXTURES=$FIXTURES bash protocol-tests/dap/run.sh target/kdump-bridge.jar \
     || die "the DAP client tests failed"
+
+log "the VS Code extension in a real VS Code (code-server and headless Chromium)"
+KDUMP_BRIDGE_FIXTURES=$FIXTURES bash protocol-tests/vscode/run.sh target/kdump-bridge-0.1.0.vsix \
+    || die "the VS Code test failed"

@@ -113,6 +113,10 @@ for (const fixture of dumps()) {
       const frames = (await client.stackTraceRequest({ threadId: stopped.threadId })).body.stackFrames;
       const code = frames.filter(f => f.presentationHint !== 'label');
       assert.ok(code.every(f => f.source?.name && f.line > 0), JSON.stringify(code[0]));
+      // Without kernelSource a frame's file is a reference to a text saying what to do.
+      assert.ok(code[0].source.sourceReference > 0, JSON.stringify(code[0].source));
+      const text = (await client.send('source', { source: code[0].source, sourceReference: code[0].source.sourceReference })).body;
+      assert.match(text.content, /"kernelSource"/);
       const scopes = (await client.scopesRequest({ frameId: code[0].id })).body.scopes;
       const registers = scopes.find(s => s.presentationHint === 'registers');
       const variables = (await client.variablesRequest({ variablesReference: registers.variablesReference })).body.variables;

@@ -5,7 +5,7 @@ import * as childProcess from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { KdumpConfiguration, MINIMUM_JAVA, adapterPlan, javaCommand, javaMajorVersion, problems } from './config';
-import { KernelTask, TaskGroup, groupTasks, parseTask, taskLabel } from './tasks';
+import { KernelTask, STATE_NAMES, TaskGroup, groupTasks, parseTask, taskLabel } from './tasks';
 
 export function activate(context: vscode.ExtensionContext): void {
   const jar = context.asAbsolutePath(path.join('server', 'kdump-bridge.jar'));
@@ -23,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }),
     }),
     vscode.window.registerTreeDataProvider('kdump.tasks', tasks),
+    vscode.workspace.registerTextDocumentContentProvider(OUTPUT_SCHEME, commandOutput),
     vscode.debug.onDidTerminateDebugSession(() => tasks.clear()),
     vscode.commands.registerCommand('kdump.openDump', openDump),
     vscode.commands.registerCommand('kdump.showKernelLog', () => showInEditor('log', 'log')),
@@ -119,6 +120,30 @@ async function openDump(): Promise<void> {
   }
 }
 
+/** The scheme of the read-only documents that show console commands' output. */
+const OUTPUT_SCHEME = 'kdump';
+
+/**
+ * Console commands' output (crash's log, bt) as read-only documents named by the command
+ * ({@code kdump:bt -l 297}): one tab per command, nothing to save.
+ */
+class CommandOutput implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.path) ?? '';
+  }
+
+  set(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.path, text);
+    this.changed.fire(uri);
+  }
+}
+
+const commandOutput = new CommandOutput();
+
 /** A console command's output (crash's log, bt) in a read-only editor. */
 async function showInEditor(command: string, language: string): Promise<void> {
   const session = vscode.debug.activeDebugSession;
@@ -127,7 +152,9 @@ async function showInEditor(command: string, language: string): Promise<void> {
     return;
   }
   const answer = await session.customRequest('evaluate', { expression: command, context: 'repl' });
-  const document = await vscode.workspace.openTextDocument({ content: `${answer.result}\n`, language });
+  const uri = vscode.Uri.from({ scheme: OUTPUT_SCHEME, path: command });
+  commandOutput.set(uri, `${answer.result}\n`);
+  const document = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), language);
   await vscode.window.showTextDocument(document, { preview: true });
 }
 
@@ -182,6 +209,8 @@ class KernelTasksView implements vscode.TreeDataProvider<Node> {
     const item = new vscode.TreeItem(taskLabel(node.task), vscode.TreeItemCollapsibleState.None);
     item.description = `[${node.task.state}]`;
     item.tooltip = `thread ${node.task.threadId}: click for its kernel stack with source lines`;
+    // Screen readers read the task, not the tooltip.
+    item.accessibilityInformation = { label: `${taskLabel(node.task)}, ${STATE_NAMES[node.task.state] ?? node.task.state}` };
     item.command = { command: 'kdump.showTaskStack', title: 'Show stack', arguments: [node.task] };
     return item;
   }

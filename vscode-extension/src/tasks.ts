@@ -30,7 +30,7 @@ export function parseTask(threadId: number, name: string): KernelTask | undefine
 export const STATE_NAMES: Record<string, string> = {
   R: 'Running',
   S: 'Sleeping',
-  D: 'Uninterruptible (D)',
+  D: 'Uninterruptible',
   I: 'Idle kernel threads',
   T: 'Stopped',
   t: 'Traced',

@@ -18,7 +18,7 @@ test('tasks on a CPU come first, then D before the sleeping crowd, each by pid',
     parseTask(7, '3 other [S]')!,
   ];
   const groups = groupTasks(tasks);
-  assert.deepEqual(groups.map(g => g.label), ['On a CPU', 'Uninterruptible (D) (D)', 'Sleeping (S)']);
+  assert.deepEqual(groups.map(g => g.label), ['On a CPU', 'Uninterruptible (D)', 'Sleeping (S)']);
   assert.deepEqual(groups[2].tasks.map(t => t.pid), [3, 30]);
   assert.deepEqual(groups[0].tasks.map(t => t.cpu), [0, 1]);
 });

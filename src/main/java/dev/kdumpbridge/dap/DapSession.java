@@ -65,6 +65,8 @@ import org.eclipse.lsp4j.debug.SetExceptionBreakpointsResponse;
 import org.eclipse.lsp4j.debug.SetFunctionBreakpointsArguments;
 import org.eclipse.lsp4j.debug.SetFunctionBreakpointsResponse;
 import org.eclipse.lsp4j.debug.Source;
+import org.eclipse.lsp4j.debug.SourceArguments;
+import org.eclipse.lsp4j.debug.SourceResponse;
 import org.eclipse.lsp4j.debug.SourcePresentationHint;
 import org.eclipse.lsp4j.debug.StackFrame;
 import org.eclipse.lsp4j.debug.StackFramePresentationHint;
@@ -355,7 +357,7 @@ public final class DapSession implements IDebugProtocolServer {
         answer.setLine(0);
         answer.setColumn(0);
         frame.source().ifPresent(position -> {
-            answer.setSource(SourceFiles.source(position.file(), kernelSource));
+            answer.setSource(SourceFiles.source(position.file(), kernelSource, references::source));
             answer.setLine(position.line());
             answer.setColumn(1);
         });
@@ -519,7 +521,21 @@ public final class DapSession implements IDebugProtocolServer {
             LoadedSourcesResponse response = new LoadedSourcesResponse();
             response.setSources(kernelSource.isEmpty() ? new Source[0] : target().sourceFiles().stream()
                 .filter(file -> SourceFiles.find(file, kernelSource).isPresent())
-                .map(file -> SourceFiles.source(file, kernelSource)).toArray(Source[]::new));
+                .map(file -> SourceFiles.source(file, kernelSource, references::source)).toArray(Source[]::new));
+            return response;
+        });
+    }
+
+    /** The text of a source file that is not found: what to do to see it. */
+    @Override
+    public CompletableFuture<SourceResponse> source(SourceArguments args) {
+        return call(() -> {
+            Integer id = args.getSource() != null && args.getSource().getSourceReference() != null
+                ? args.getSource().getSourceReference() : args.getSourceReference();
+            String file = references.source(id).orElseThrow(() -> error("no source with reference " + id));
+            SourceResponse response = new SourceResponse();
+            response.setContent(SourceFiles.placeholder(file, kernelSource));
+            response.setMimeType("text/x-c");
             return response;
         });
     }

@@ -39,7 +39,22 @@ final class References {
     private final Map<FrameKey, Integer> frameIds = new HashMap<>();
     private final Map<Integer, FrameRef> frames = new HashMap<>();
     private final Map<Integer, Container> containers = new HashMap<>();
+    private final Map<String, Integer> sourceIds = new HashMap<>();
+    private final Map<Integer, String> sources = new HashMap<>();
     private int next = 1;
+
+    /** The id of a source file the client cannot open, by its path as the build named it. */
+    synchronized int source(String file) {
+        return sourceIds.computeIfAbsent(file, f -> {
+            int id = allocate();
+            sources.put(id, f);
+            return id;
+        });
+    }
+
+    synchronized Optional<String> source(Integer id) {
+        return id == null ? Optional.empty() : Optional.ofNullable(sources.get(id));
+    }
 
     synchronized int frame(FrameKey key) {
         return frameIds.computeIfAbsent(key, k -> allocate());

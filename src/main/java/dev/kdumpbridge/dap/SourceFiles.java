@@ -5,14 +5,16 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.eclipse.lsp4j.debug.Source;
-import org.eclipse.lsp4j.debug.SourcePresentationHint;
+import java.util.function.ToIntFunction;
 
 /**
  * Source files of frames, found where the client can open them. The DWARF names files as the
  * build saw them ({@code debian/build/build_amd64_none_cloud-amd64/kernel/sched/core.c},
  * {@code /build/reproducible-path/linux-6.1.192/arch/x86/entry/entry_64.S}); under a kernel
  * source tree given in the attach request the file is the longest tail of that path that exists
- * there. A file found nowhere is shown de-emphasized, named but not openable.
+ * there. A file found nowhere gets a source reference, whose text says how to make it openable:
+ * a source the client can show, so that VS Code still focuses the frame on a stop (it passes
+ * over frames whose source is missing or de-emphasized).
  */
 final class SourceFiles {
     /** Path components dropped at most while looking for the tail under the source tree. */
@@ -21,19 +23,29 @@ final class SourceFiles {
     private SourceFiles() {
     }
 
-    static Source source(String file, Optional<String> kernelSource) {
+    /** @param reference the source reference to give a file that is not found */
+    static Source source(String file, Optional<String> kernelSource, ToIntFunction<String> reference) {
         Source source = new Source();
         source.setName(Path.of(file).getFileName().toString());
         Optional<Path> found = find(file, kernelSource);
         if (found.isPresent()) {
             source.setPath(found.get().toString());
         } else {
-            source.setPath(file);
-            source.setPresentationHint(SourcePresentationHint.DEEMPHASIZE);
-            source.setOrigin(kernelSource.isPresent() ? "not found under " + kernelSource.get()
-                : "kernel source not given (set kernelSource in the attach configuration)");
+            source.setSourceReference(reference.applyAsInt(file));
+            source.setOrigin(notFound(kernelSource));
         }
         return source;
+    }
+
+    /** What the client shows for a file that is not found: why, and what to do. */
+    static String placeholder(String file, Optional<String> kernelSource) {
+        return "// " + file + "\n// This kernel source file is " + notFound(kernelSource) + ".\n"
+            + "// Give \"kernelSource\": a source tree of this kernel's version in the attach configuration.\n";
+    }
+
+    private static String notFound(Optional<String> kernelSource) {
+        return kernelSource.isPresent() ? "not found under " + kernelSource.get()
+            : "not available: the kernel source was not given";
     }
 
     static Optional<Path> find(String file, Optional<String> kernelSource) {
