@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dap from '@vscode/debugadapter-testsupport';
-import { FIXTURES, crashUptimeSeconds, dumps, drgnTasks, kernelHz, panickedTask, rdLines } from './oracles.mjs';
+import { ARM64, FIXTURES, arm64Dump, crashUptimeSeconds, dumps, drgnTasks, kernelHz, panickedTask, rdLines } from './oracles.mjs';
 
 const { DebugClient } = dap;
 const JAR = process.env.JAR;
@@ -18,9 +18,9 @@ const VMLINUX = join(FIXTURES, 'kernel/vmlinux');
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** `serve DUMP --dap-port 0`; resolves to the process and its DAP port. */
-function serve(files) {
+function serve(files, vmlinux = VMLINUX) {
   return new Promise((resolve, reject) => {
-    const server = spawn('java', ['-jar', JAR, 'serve', ...files, '--vmlinux', VMLINUX, '--gdb-port', '0', '--dap-port', '0'],
+    const server = spawn('java', ['-jar', JAR, 'serve', ...files, '--vmlinux', vmlinux, '--gdb-port', '0', '--dap-port', '0'],
       { stdio: ['ignore', 'pipe', 'inherit'] });
     server.on('error', reject);
     server.on('exit', code => reject(new Error(`serve exited with ${code}`)));
@@ -226,5 +226,55 @@ describe('one session over stdio, and what a dump cannot do', { timeout: 300000 
     await assert.rejects(client.send('readMemory', { memoryReference: '0x1000', count: 1 << 30 }), /out of range/);
     await assert.rejects(client.send('readMemory', { memoryReference: 'nowhere', count: 4 }), /not an address/);
     assert.ok((await client.threadsRequest()).body.threads.length > 0);
+  });
+});
+
+describe('an arm64 kdump over TCP (drgn is the oracle)', { timeout: 300000 }, () => {
+  const fixture = arm64Dump('kdump-zlib-d31');
+  let running;
+  let client;
+  let stopped;
+
+  before(async () => {
+    running = await serve(fixture.files, join(ARM64, 'kernel/vmlinux'));
+    client = new DebugClient('node', 'unused', 'kdump');
+    client.defaultTimeout = 60000;
+    await client.start(running.port);
+    stopped = await session(client, {});
+  });
+
+  after(async () => {
+    await client?.stop();
+    running?.server.removeAllListeners('exit');
+    running?.server.kill();
+  });
+
+  test('the stop is on the task drgn says crashed, and every task is a thread', async () => {
+    const threads = (await client.threadsRequest()).body.threads;
+    const crashed = fixture.tasks.find(t => t.crashed);
+    assert.equal(stopped.reason, 'exception');
+    assert.ok(threads.find(t => t.id === stopped.threadId).name.startsWith(`${crashed.pid} ${crashed.comm} `));
+    assert.equal(threads.length, fixture.tasks.length);
+  });
+
+  test('every sleeping task\'s stack is drgn\'s, and the panic\'s registers are aarch64\'s', async () => {
+    const threads = (await client.threadsRequest()).body.threads;
+    for (const task of fixture.tasks.filter(t => !t.onCpu && t.state !== 'Z')) {
+      const thread = threads.find(t => t.name.startsWith(`${task.pid} ${task.comm} [`));
+      const frames = (await client.stackTraceRequest({ threadId: thread.id })).body.stackFrames;
+      assert.deepEqual(pcs(frames), task.pcs, `${task.pid} ${task.comm}`);
+    }
+    const frame = (await client.stackTraceRequest({ threadId: stopped.threadId, levels: 1 })).body.stackFrames[0];
+    const scopes = (await client.scopesRequest({ frameId: frame.id })).body.scopes;
+    const registers = (await client.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    assert.equal(registers.find(v => v.name === 'pc').value, frame.instructionPointerReference);
+    assert.ok(registers.some(v => v.name === 'x29'));
+  });
+
+  test('evaluate reads the arm64 kernel\'s objects', async () => {
+    assert.equal((await client.evaluateRequest({ expression: 'init_task.comm', context: 'watch' })).body.result, '"swapper/0"');
+    const crashed = fixture.tasks.find(t => t.crashed);
+    assert.equal((await client.evaluateRequest({ expression: `((struct task_struct *)${crashed.address})->pid`,
+      context: 'watch' })).body.result, String(crashed.pid));
   });
 });

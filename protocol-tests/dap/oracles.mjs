@@ -7,7 +7,17 @@ import { join } from 'node:path';
 /** x86_64 kernel addresses start here; below is user space. */
 const KERNEL_SPACE = 0xffff800000000000n;
 
-export const FIXTURES = join(process.env.KDUMP_BRIDGE_FIXTURES ?? join(process.env.HOME, '.cache/kdump-bridge/fixtures'), 'x86_64');
+const ROOT = process.env.KDUMP_BRIDGE_FIXTURES ?? join(process.env.HOME, '.cache/kdump-bridge/fixtures');
+export const FIXTURES = join(ROOT, 'x86_64');
+/** The arm64 fixtures (build-arm64.sh): drgn is their oracle. */
+export const ARM64 = join(ROOT, 'arm64');
+
+/** An arm64 dump's files and drgn's tasks in it (pcs as in drgnTasks). */
+export function arm64Dump(id) {
+  const line = readFileSync(join(ARM64, 'manifest.tsv'), 'utf8').trim().split('\n').find(l => l.startsWith(id + '\t'));
+  const files = line.split('\t')[1].split(',').map(f => join(ARM64, f));
+  return { id, files, tasks: parseTasks(readFileSync(join(ARM64, 'oracle/drgn', id, 'tasks.txt'), 'utf8')) };
+}
 
 /** Each dump: id, files (absolute), and whether it is a QEMU snapshot rather than a kdump. */
 export function dumps() {
