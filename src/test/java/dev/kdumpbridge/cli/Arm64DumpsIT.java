@@ -38,7 +38,7 @@ class Arm64DumpsIT {
     private static final Pattern OUR_FRAME = Pattern.compile("^\\s*#\\d+ \\[[0-9a-f]+\\] \\S+ at ([0-9a-f]+)$");
 
     /** One task as drgn listed it: its kernel frames, whether drgn's unwind failed, and its state. */
-    record DrgnTask(String address, int pid, String comm, String state, List<Long> pcs, boolean failed) {
+    record DrgnTask(String address, int pid, String comm, String state, boolean onCpu, List<Long> pcs, boolean failed) {
     }
 
     static Stream<Dump> dumps() {
@@ -57,10 +57,11 @@ class Arm64DumpsIT {
             Matcher frame = DRGN_FRAME.matcher(line);
             if (task.matches()) {
                 current = new DrgnTask(task.group(1), Integer.parseInt(task.group(2)), task.group(6), task.group(5),
-                    new ArrayList<>(), false);
+                    task.group(4).equals("1"), new ArrayList<>(), false);
                 tasks.put(current.address(), current);
             } else if (current != null && line.trim().startsWith("error")) {
-                current = new DrgnTask(current.address(), current.pid(), current.comm(), current.state(), current.pcs(), true);
+                current = new DrgnTask(current.address(), current.pid(), current.comm(), current.state(), current.onCpu(),
+                    current.pcs(), true);
                 tasks.put(current.address(), current);
             } else if (current != null && frame.matches() && frame.group(2) == null) {
                 long pc = Long.parseUnsignedLong(frame.group(1), 16);
@@ -156,6 +157,61 @@ class Arm64DumpsIT {
             for (String function : List.of("panic", "sysrq_handle_crash", "vfs_write")) {
                 assertTrue(out.contains(" " + function + " ("), "gdb's bt lacks " + function + ":\n" + out);
             }
+        }
+    }
+
+    /** log prints what drgn's get_dmesg prints, byte for byte, from VMCOREINFO alone. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dumps")
+    void logIsDrgns(Dump dump) throws Exception {
+        CliRun run = CliRun.of(Stream.concat(Stream.of("log"), dump.files().stream().map(Path::toString)).toArray());
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(Files.readString(Fixtures.arm64().resolve("oracle/drgn").resolve(dump.id()).resolve("log.txt")),
+            run.out());
+    }
+
+    /** ps lists drgn's tasks: pid, command, and the ones on a CPU marked. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dumps")
+    void psListsDrgnsTasks(Dump dump) throws Exception {
+        CliRun run = CliRun.of(Stream.concat(Stream.of("ps"), Stream.concat(dump.files().stream().map(Path::toString),
+            Stream.of("--vmlinux", vmlinux().toString()))).toArray());
+        assertEquals(0, run.exitCode(), run.err());
+        List<String> ours = run.out().lines().skip(1).map(l -> {
+            String[] f = l.substring(1).trim().split("\\s+");
+            return (l.startsWith(">") ? ">" : " ") + f[0] + " " + f[3] + " " + f[f.length - 1].replaceAll("^\\[|\\]$", "");
+        }).sorted().toList();
+        List<String> drgn = drgn(dump).values().stream()
+            .map(t -> (t.onCpu() ? ">" : " ") + t.pid() + " " + t.address() + " " + t.comm()).sorted().toList();
+        assertEquals(drgn, ours);
+    }
+
+    /** LLDB's gdb-remote lists every task of the arm64 dump as a thread. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dumps")
+    void lldbListsEveryTask(Dump dump) throws Exception {
+        assumeTrue(new File("/usr/bin/lldb").canExecute(), "lldb is not installed");
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+            System.getProperty("java.class.path"), Main.class.getName(), "serve"));
+        dump.files().forEach(f -> command.add(f.toString()));
+        command.addAll(List.of("--vmlinux", vmlinux().toString(), "--gdb-port", "0"));
+        Process server = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            String listening = new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream(),
+                StandardCharsets.UTF_8)).readLine();
+            String port = listening.substring(listening.lastIndexOf(':') + 1);
+            Process lldb = new ProcessBuilder("lldb", "--no-lldbinit", "--batch", "-o", "gdb-remote 127.0.0.1:" + port,
+                "-o", "thread list", "-o", "register read pc")
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            String out = new String(lldb.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(lldb.waitFor(120, TimeUnit.SECONDS), "lldb did not finish");
+            // LLDB prints the stopped thread once on connecting, then every thread under "thread list".
+            assertEquals(drgn(dump).size(), out.lines().filter(l -> l.matches("^[* ] thread #\\d+.*"))
+                .map(l -> l.replaceAll("^[* ] thread #(\\d+).*", "$1")).distinct().count(), out);
+            assertTrue(out.contains("pc = 0x"), out);
+        } finally {
+            server.destroy();
+            server.waitFor(30, TimeUnit.SECONDS);
         }
     }
 }
