@@ -225,6 +225,12 @@ final class DumpSession implements AutoCloseable {
                 if (btf.isEmpty()) {
                     btf = InMemoryBtf.read(memory, kernelSymbols.get());
                 }
+                if (btf.isEmpty() && vmlinux.isEmpty() && kernelSymbols.get().lookup("init_task").isEmpty()) {
+                    warnings.add("the dump's kallsyms lists no data symbols (no init_task, no __start_BTF): the kernel"
+                        + " was built without CONFIG_KALLSYMS_ALL, as Debian's arm64 kernels are; give --vmlinux to"
+                        + " read its tasks");
+                    return kernel;
+                }
                 if (btf.isEmpty()) {
                     warnings.add("neither " + vmlinux.map(v -> v.path().toString()).orElse("a vmlinux")
                         + " nor the dump's memory holds the kernel's BTF; the kernel's tasks cannot be read");
