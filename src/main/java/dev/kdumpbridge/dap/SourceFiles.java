@@ -31,6 +31,8 @@ final class SourceFiles {
         if (found.isPresent()) {
             source.setPath(found.get().toString());
         } else {
+            // The client fetches a referenced source's text even when it has a path; the path names it.
+            source.setPath(file);
             source.setSourceReference(reference.applyAsInt(file));
             source.setOrigin(notFound(kernelSource));
         }
