@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 source protocol-tests/fixtures/lib.sh
 
 # gdb, gdb-multiarch (arm64) and lldb are the real clients of the protocol tests; binutils' objcopy makes the DWARF-less
-# vmlinux they load when many run at once; llvm's llvm-addr2line is the oracle of source lines.
-need_packages openjdk-17-jdk-headless maven gdb gdb-multiarch lldb binutils llvm
+# vmlinux they load when many run at once, and its aarch64 cousin decodes arm64 code; llvm's
+# llvm-addr2line is the oracle of source lines.
+need_packages openjdk-17-jdk-headless maven gdb gdb-multiarch lldb binutils binutils-aarch64-linux-gnu llvm
 
 fixture_log=$(mktemp -t kdump-bridge-fixtures.XXXXXX)
 log "building fixtures in the background (log: $fixture_log)"

@@ -271,6 +271,15 @@ describe('an arm64 kdump over TCP (drgn is the oracle)', { timeout: 300000 }, ()
     assert.ok(registers.some(v => v.name === 'x29'));
   });
 
+  test('disassemble decodes arm64 code, exactly the count asked', async () => {
+    const frame = (await client.stackTraceRequest({ threadId: stopped.threadId, levels: 1 })).body.stackFrames[0];
+    const body = (await client.send('disassemble', {
+      memoryReference: frame.instructionPointerReference, instructionOffset: -5, instructionCount: 10 })).body;
+    assert.equal(body.instructions.length, 10);
+    assert.equal(body.instructions[5].address, frame.instructionPointerReference);
+    assert.ok(body.instructions.every(i => i.instructionBytes.replace(/ /g, '').length === 8), JSON.stringify(body.instructions[0]));
+  });
+
   test('evaluate reads the arm64 kernel\'s objects', async () => {
     assert.equal((await client.evaluateRequest({ expression: 'init_task.comm', context: 'watch' })).body.result, '"swapper/0"');
     const crashed = fixture.tasks.find(t => t.crashed);

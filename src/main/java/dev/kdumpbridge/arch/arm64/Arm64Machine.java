@@ -1,6 +1,7 @@
 package dev.kdumpbridge.arch.arm64;
 
 import dev.kdumpbridge.arch.Machine;
+import dev.kdumpbridge.arch.ObjdumpDisassembler;
 import dev.kdumpbridge.arch.Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.kernel.Kernel;
@@ -89,9 +90,9 @@ public final class Arm64Machine implements Machine {
         return text.toString();
     }
 
-    /** Binutils' objdump on an x86_64 host decodes x86 only; arm64 needs binutils-aarch64-linux-gnu. */
+    /** The host's objdump decodes its own machine only: arm64 code needs binutils-aarch64-linux-gnu's. */
     @Override
     public Optional<Disassembler> disassembler() {
-        return Optional.empty();
+        return ObjdumpDisassembler.find("aarch64-linux-gnu-objdump", "aarch64");
     }
 }

@@ -1,6 +1,7 @@
 package dev.kdumpbridge.arch.x86_64;
 
 import dev.kdumpbridge.arch.Machine;
+import dev.kdumpbridge.arch.ObjdumpDisassembler;
 import dev.kdumpbridge.arch.Paging;
 import dev.kdumpbridge.dump.DumpFile;
 import dev.kdumpbridge.kernel.Kernel;
@@ -77,6 +78,6 @@ public final class X86_64Machine implements Machine {
 
     @Override
     public Optional<Disassembler> disassembler() {
-        return ObjdumpDisassembler.find();
+        return ObjdumpDisassembler.find("objdump", "i386:x86-64");
     }
 }

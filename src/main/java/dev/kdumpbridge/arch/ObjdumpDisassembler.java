@@ -1,4 +1,4 @@
-package dev.kdumpbridge.arch.x86_64;
+package dev.kdumpbridge.arch;
 
 import dev.kdumpbridge.target.Disassembler;
 import java.io.IOException;
@@ -14,29 +14,41 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * x86_64 code decoded by binutils' {@code objdump}, in the AT&T syntax gdb, crash's {@code dis}
- * and the kernel's own oops decoder print. No maintained x86 decoder for Java is on Maven Central
- * here (iced-x86's Java port is not), while binutils is on every machine that has gdb, and it
- * decodes every instruction the kernel's assembler emitted.
+ * Machine code decoded by binutils' {@code objdump}, as gdb, crash's {@code dis} and the kernel's
+ * own oops decoder print it (AT&T syntax on x86_64). No maintained decoder for Java is on Maven
+ * Central here (iced-x86's Java port is not), while binutils is on every machine that has gdb,
+ * and it decodes every instruction the kernel's assembler emitted. The host's {@code objdump}
+ * knows the host's machine; another one's needs its cross objdump
+ * ({@code aarch64-linux-gnu-objdump} from binutils-aarch64-linux-gnu).
  */
 public final class ObjdumpDisassembler implements Disassembler {
     private static final int TIMEOUT_SECONDS = 20;
-    /** {@code ffffffff81000000:\t48 89 e5             \tmov    %rsp,%rbp} with {@code -w}. */
-    private static final Pattern LINE = Pattern.compile("^\\s*([0-9a-f]+):\\t((?:[0-9a-f]{2} )+)\\s*\\t?(.*)$");
+    /**
+     * {@code ffffffff81000000:\t48 89 e5             \tmov    %rsp,%rbp} with {@code -w}; a
+     * fixed-width machine's instruction is one word instead ({@code ffff800008010000:\td503201f \tnop}).
+     */
+    private static final Pattern LINE = Pattern.compile("^\\s*([0-9a-f]+):\\t((?:[0-9a-f]{2} )+|[0-9a-f]{8} )\\s*\\t?(.*)$");
 
     private final String objdump;
+    private final String machine;
 
-    private ObjdumpDisassembler(String objdump) {
+    private ObjdumpDisassembler(String objdump, String machine) {
         this.objdump = objdump;
+        this.machine = machine;
     }
 
-    /** The decoder, if {@code objdump} is on the PATH. */
-    public static Optional<Disassembler> find() {
+    /**
+     * The decoder, if {@code program} runs.
+     *
+     * @param program {@code objdump} or a cross objdump
+     * @param machine its {@code -m} name: {@code i386:x86-64}, {@code aarch64}
+     */
+    public static Optional<Disassembler> find(String program, String machine) {
         try {
-            Process probe = new ProcessBuilder("objdump", "--version").redirectErrorStream(true).start();
+            Process probe = new ProcessBuilder(program, "--version").redirectErrorStream(true).start();
             probe.getInputStream().readAllBytes();
             return probe.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS) && probe.exitValue() == 0
-                ? Optional.of(new ObjdumpDisassembler("objdump")) : Optional.empty();
+                ? Optional.of(new ObjdumpDisassembler(program, machine)) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
@@ -54,7 +66,7 @@ public final class ObjdumpDisassembler implements Disassembler {
         try {
             input = Files.createTempFile("kdump-bridge-code", ".bin");
             Files.write(input, code);
-            Process process = new ProcessBuilder(objdump, "-D", "-z", "-w", "-b", "binary", "-m", "i386:x86-64",
+            Process process = new ProcessBuilder(objdump, "-D", "-z", "-w", "-b", "binary", "-m", machine,
                 "--adjust-vma=0x" + Long.toHexString(address), input.toString()).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
@@ -86,6 +98,15 @@ public final class ObjdumpDisassembler implements Disassembler {
      * could not decode are likely an instruction cut off by the end of the buffer, so they are
      * left out unless they are all there is to give.
      */
+    /** Bytes as objdump lists them: pairs in memory order, or one little-endian 32-bit word. */
+    private static byte[] bytes(String listed) {
+        if (listed.length() == 8 && !listed.contains(" ")) {
+            byte[] word = HexFormat.of().parseHex(listed);
+            return new byte[] {word[3], word[2], word[1], word[0]};
+        }
+        return HexFormat.ofDelimiter(" ").parseHex(listed);
+    }
+
     static List<Instruction> parse(String output, long address, int length, int max) {
         List<Instruction> instructions = new ArrayList<>();
         for (String line : output.split("\n")) {
@@ -93,7 +114,7 @@ public final class ObjdumpDisassembler implements Disassembler {
             if (!m.matches()) {
                 continue;
             }
-            byte[] bytes = HexFormat.ofDelimiter(" ").parseHex(m.group(2).strip());
+            byte[] bytes = bytes(m.group(2).strip());
             long at = Long.parseUnsignedLong(m.group(1), 16);
             String text = m.group(3).strip();
             boolean undecoded = text.isEmpty() || text.equals("(bad)") || text.startsWith(".byte");

@@ -1,4 +1,4 @@
-package dev.kdumpbridge.arch.x86_64;
+package dev.kdumpbridge.arch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,7 +15,7 @@ class ObjdumpDisassemblerTest {
 
     @Test
     void instructionsComeWithAddressesBytesAndAttSyntaxAndACutOffOneIsLeftOut() throws Exception {
-        Disassembler objdump = ObjdumpDisassembler.find().orElse(null);
+        Disassembler objdump = ObjdumpDisassembler.find("objdump", "i386:x86-64").orElse(null);
         assumeTrue(objdump != null, "binutils' objdump is not installed");
         List<Disassembler.Instruction> decoded = objdump.decode(AT, CODE, 100);
         assertEquals(List.of(AT, AT + 3, AT + 8), decoded.stream().map(Disassembler.Instruction::address).toList());
@@ -34,5 +34,21 @@ class ObjdumpDisassemblerTest {
         List<Disassembler.Instruction> decoded = ObjdumpDisassembler.parse(output, AT, 4, 10);
         assertEquals(2, decoded.size());
         assertEquals("ret", decoded.get(1).text());
+    }
+
+    /** arm64's cross objdump lists each instruction as one little-endian word; its bytes are memory's. */
+    @Test
+    void arm64InstructionsAreWordsWhoseBytesAreInMemoryOrder() throws Exception {
+        byte[] code = {0x1f, 0x20, 0x03, (byte) 0xd5, (byte) 0xc0, 0x03, 0x5f, (byte) 0xd6};
+        long at = 0xffff800008010000L;
+        String output = "ffff800008010000 <.data>:\n"
+            + "ffff800008010000:\td503201f \tnop\n"
+            + "ffff800008010004:\td65f03c0 \tret\n";
+        List<Disassembler.Instruction> parsed = ObjdumpDisassembler.parse(output, at, code.length, 10);
+        assertEquals(List.of("nop", "ret"), parsed.stream().map(Disassembler.Instruction::text).toList());
+        assertArrayEquals(new byte[] {0x1f, 0x20, 0x03, (byte) 0xd5}, parsed.get(0).bytes());
+        Disassembler objdump = ObjdumpDisassembler.find("aarch64-linux-gnu-objdump", "aarch64").orElse(null);
+        assumeTrue(objdump != null, "binutils-aarch64-linux-gnu is not installed");
+        assertEquals(List.of("nop", "ret"), objdump.decode(at, code, 10).stream().map(Disassembler.Instruction::text).toList());
     }
 }
