@@ -433,19 +433,24 @@ public final class DapSession implements IDebugProtocolServer {
         variable.setValue(value.display(hex));
         variable.setType(value.type());
         variable.setEvaluateName(value.expression());
-        variable.setVariablesReference(children(value));
-        if (value.namedChildren() > 0) {
-            variable.setNamedVariables(value.namedChildren());
-        }
-        if (value.indexedChildren() > 0) {
-            variable.setIndexedVariables(value.indexedChildren());
-        }
+        Children children = children(value);
+        variable.setVariablesReference(children.reference());
+        children.named().ifPresent(variable::setNamedVariables);
+        children.indexed().ifPresent(variable::setIndexedVariables);
         memoryReference(value).ifPresent(variable::setMemoryReference);
         return variable;
     }
 
-    private int children(TargetValue value) {
-        return value.namedChildren() + value.indexedChildren() > 0 ? references.container(new References.Value(value)) : 0;
+    /** A value's reference for its children and their counts, where it has any. */
+    private record Children(int reference, Optional<Integer> named, Optional<Integer> indexed) {
+    }
+
+    /** Asks the value for its children once: counting them may read memory (a pointer's target). */
+    private Children children(TargetValue value) {
+        int named = value.namedChildren();
+        int indexed = value.indexedChildren();
+        return new Children(named + indexed > 0 ? references.container(new References.Value(value)) : 0,
+            named > 0 ? Optional.of(named) : Optional.empty(), indexed > 0 ? Optional.of(indexed) : Optional.empty());
     }
 
     private Optional<String> memoryReference(TargetValue value) {
@@ -600,13 +605,10 @@ public final class DapSession implements IDebugProtocolServer {
             boolean hex = args.getFormat() != null && Boolean.TRUE.equals(args.getFormat().getHex());
             response.setResult(value.display(hex));
             response.setType(value.type());
-            response.setVariablesReference(children(value));
-            if (value.namedChildren() > 0) {
-                response.setNamedVariables(value.namedChildren());
-            }
-            if (value.indexedChildren() > 0) {
-                response.setIndexedVariables(value.indexedChildren());
-            }
+            Children children = children(value);
+            response.setVariablesReference(children.reference());
+            children.named().ifPresent(response::setNamedVariables);
+            children.indexed().ifPresent(response::setIndexedVariables);
             memoryReference(value).ifPresent(response::setMemoryReference);
             return response;
         });

@@ -25,15 +25,11 @@ final class DumpExpressions implements Expressions {
     @Override
     public TargetValue evaluate(String expression, RegisterSet frameRegisters) throws ExpressionException {
         try {
-            return new DumpValue(evaluator.evaluate(expression, name -> register(frameRegisters, name)));
+            return new DumpValue(evaluator.evaluate(expression,
+                name -> frameRegisters == null ? OptionalLong.empty() : frameRegisters.value(name)));
         } catch (ValueException e) {
             throw new ExpressionException(e.getMessage());
         }
-    }
-
-    private static OptionalLong register(RegisterSet registers, String name) {
-        return registers == null ? OptionalLong.empty()
-            : registers.layout().register(name).map(registers::value).orElse(OptionalLong.empty());
     }
 
     @Override

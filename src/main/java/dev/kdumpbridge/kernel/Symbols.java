@@ -378,6 +378,15 @@ public final class Symbols {
     }
 
     /**
+     * Where the symbol {@link #at} finds for an address starts: for code, the start of its
+     * function, as the unwinders need it.
+     */
+    public OptionalLong startOf(long address) {
+        Optional<SymbolOffset> found = at(address);
+        return found.isPresent() ? OptionalLong.of(found.get().symbol().address()) : OptionalLong.empty();
+    }
+
+    /**
      * The nearest symbol at or below a runtime address inside the kernel image, with the offset
      * from it; empty outside the image (module, heap and user addresses, per-CPU offsets).
      */

@@ -57,6 +57,11 @@ public final class RegisterSet {
         return bytes(register).map(b -> OptionalLong.of(toLong(b))).orElse(OptionalLong.empty());
     }
 
+    /** The value of the register of that name; empty when the layout has none or it is unavailable. */
+    public OptionalLong value(String name) {
+        return layout().register(name).map(this::value).orElse(OptionalLong.empty());
+    }
+
     private long toLong(byte[] bytes) {
         byte[] wide = new byte[Long.BYTES];
         int start = byteOrder == ByteOrder.BIG_ENDIAN ? Long.BYTES - bytes.length : 0;

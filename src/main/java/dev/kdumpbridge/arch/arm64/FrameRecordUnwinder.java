@@ -65,10 +65,8 @@ final class FrameRecordUnwinder implements Unwinder {
         if (stackframe < 0) {
             warnings.add("this kernel's pt_regs has no stackframe: exception frames are not recognized");
         }
-        LongFunction<OptionalLong> functionStart = address -> kernel.symbols().at(address)
-            .map(found -> OptionalLong.of(found.symbol().address())).orElse(OptionalLong.empty());
         return new FrameRecordUnwinder(kernel.memory(), Arm64Stacks.of(kernel, warnings), stackframe, vaBits(kernel),
-            functionStart);
+            kernel.symbols()::startOf);
     }
 
     /** The kernel's {@code vabits_actual}, 48 where it cannot be read. */
@@ -90,9 +88,9 @@ final class FrameRecordUnwinder implements Unwinder {
     @Override
     public Backtrace unwind(Task task, UnwindStart start) {
         RegisterSet first = start.registers();
-        OptionalLong pc = value(first, "pc");
-        OptionalLong sp = value(first, "sp");
-        OptionalLong fp = value(first, "x29");
+        OptionalLong pc = first.value("pc");
+        OptionalLong sp = first.value("sp");
+        OptionalLong fp = first.value("x29");
         if (pc.isEmpty() || sp.isEmpty()) {
             return Backtrace.none(task.stack() == 0 ? "no stack" : "no registers");
         }
@@ -178,8 +176,8 @@ final class FrameRecordUnwinder implements Unwinder {
      * not saved, so this applies only to registers a CPU saved where it stood.
      */
     private Optional<Long> callerInLinkRegister(RegisterSet first, long fp) throws IOException {
-        OptionalLong x30 = value(first, "x30");
-        OptionalLong pc = value(first, "pc");
+        OptionalLong x30 = first.value("x30");
+        OptionalLong pc = first.value("pc");
         if (x30.isEmpty() || x30.getAsLong() == 0 || pc.isEmpty()) {
             return Optional.empty();
         }
@@ -232,10 +230,6 @@ final class FrameRecordUnwinder implements Unwinder {
             set.value(register).ifPresent(v -> regs.put(register.name().equals("cpsr") ? "pstate" : register.name(), v));
         }
         return regs;
-    }
-
-    private static OptionalLong value(RegisterSet set, String name) {
-        return set.layout().register(name).map(set::value).orElse(OptionalLong.empty());
     }
 
     private static String name(Arm64Stacks.Range stack) {

@@ -71,10 +71,8 @@ public final class OrcUnwinder implements Unwinder {
             throws KernelDataException, IOException {
         OrcTable table = OrcTable.load(kernel.memory(), kernel.symbols(), vmlinux, release);
         Symbols symbols = kernel.symbols();
-        LongFunction<OptionalLong> functionStart = address -> symbols.at(address)
-            .map(found -> OptionalLong.of(found.symbol().address())).orElse(OptionalLong.empty());
         return new OrcUnwinder(kernel.memory(), table, ModuleOrc.read(kernel, table.format(), warnings),
-            X86_64Stacks.of(kernel, warnings), functionStart, symbols.address("ret_from_fork"));
+            X86_64Stacks.of(kernel, warnings), symbols::startOf, symbols.address("ret_from_fork"));
     }
 
     public OrcTable table() {
@@ -106,8 +104,8 @@ public final class OrcUnwinder implements Unwinder {
     @Override
     public Backtrace unwind(Task task, UnwindStart start) {
         RegisterSet first = start.registers();
-        OptionalLong ip = value(first, "rip");
-        OptionalLong sp = value(first, "rsp");
+        OptionalLong ip = first.value("rip");
+        OptionalLong sp = first.value("rsp");
         if (ip.isEmpty() || sp.isEmpty()) {
             return Backtrace.none(task.stack() == 0 ? "no stack" : "no registers");
         }
@@ -118,7 +116,7 @@ public final class OrcUnwinder implements Unwinder {
         State state = new State();
         state.ip = ip.getAsLong();
         state.sp = sp.getAsLong();
-        state.bp = value(first, "rbp");
+        state.bp = first.value("rbp");
         state.registers = first;
         state.signal = !start.returnAddress() || retFromFork.equals(ip);
         state.stack = stacks.stackOf(task, state.sp);
@@ -235,10 +233,10 @@ public final class OrcUnwinder implements Unwinder {
             case SP_INDIRECT -> OptionalLong.of(memory.readLong(state.sp) + offset);
             case BP_INDIRECT -> state.bp.isPresent() ? OptionalLong.of(memory.readLong(state.bp.getAsLong() + offset))
                 : OptionalLong.empty();
-            case R10 -> plus(value(state.registers, "r10"), offset);
-            case R13 -> plus(value(state.registers, "r13"), offset);
-            case DI -> plus(value(state.registers, "rdi"), offset);
-            case DX -> plus(value(state.registers, "rdx"), offset);
+            case R10 -> plus(state.registers.value("r10"), offset);
+            case R13 -> plus(state.registers.value("r13"), offset);
+            case DI -> plus(state.registers.value("rdi"), offset);
+            case DX -> plus(state.registers.value("rdx"), offset);
             default -> OptionalLong.empty();
         };
     }
@@ -306,10 +304,6 @@ public final class OrcUnwinder implements Unwinder {
         return value.isPresent() ? OptionalLong.of(value.getAsLong() + offset) : OptionalLong.empty();
     }
 
-    private static OptionalLong value(RegisterSet registers, String name) {
-        return registers.layout().register(name).map(registers::value).orElse(OptionalLong.empty());
-    }
-
     /**
      * A complete register set (a CPU stopped by QEMU) in pt_regs form, so that a CPU stopped in
      * user mode ends the walk like a saved user context does; empty when cs is not known.
@@ -317,7 +311,7 @@ public final class OrcUnwinder implements Unwinder {
     private static Map<String, Long> savedIn(RegisterSet registers) {
         Map<String, Long> saved = new LinkedHashMap<>();
         for (String name : PtRegs.REGISTERS) {
-            value(registers, name).ifPresent(v -> saved.put(name, v));
+            registers.value(name).ifPresent(v -> saved.put(name, v));
         }
         return saved.containsKey("cs") ? saved : Map.of();
     }

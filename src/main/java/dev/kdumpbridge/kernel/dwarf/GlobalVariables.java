@@ -177,20 +177,27 @@ public final class GlobalVariables {
         }
     }
 
+    /** The DIE at {@code offset}, which usually lies in {@code unit} but may be in another. */
     private Die readDieAt(Index built, UnitHeader unit, long offset) throws IOException {
-        if (offset < unit.firstDie() || offset >= unit.end()) {
-            UnitHeader owner = unitOf(built, offset);
-            if (owner == null) {
-                throw info.cursor(0, info.size()).error(offset, "a reference to 0x" + Long.toHexString(offset)
-                        + ", which lies in no unit");
-            }
-            return readDieAt(built, owner, offset);
-        }
-        Die die = readDie(built, unit, info.cursor(offset, unit.end()));
+        UnitHeader owner = owner(built, unit, offset);
+        Die die = readDie(built, owner, info.cursor(offset, owner.end()));
         if (die == null) {
             throw info.cursor(0, info.size()).error(offset, "a reference to a null entry");
         }
         return die;
+    }
+
+    /** The unit holding {@code offset}: {@code unit} itself, as references mostly stay inside one. */
+    private UnitHeader owner(Index built, UnitHeader unit, long offset) throws DwarfFormatException, IOException {
+        if (offset >= unit.firstDie() && offset < unit.end()) {
+            return unit;
+        }
+        UnitHeader found = unitOf(built, offset);
+        if (found == null) {
+            throw info.cursor(0, info.size()).error(offset, "a reference to 0x" + Long.toHexString(offset)
+                    + ", which lies in no unit");
+        }
+        return found;
     }
 
     private static UnitHeader unitOf(Index built, long offset) {
@@ -254,10 +261,11 @@ public final class GlobalVariables {
                         DwarfForm.skip(c, form, format);
                     }
                 }
-                case DW_AT_DECLARATION -> {
-                    declaration = form == DwarfForm.FLAG_PRESENT || form == DwarfForm.IMPLICIT_CONST
-                            ? (form == DwarfForm.FLAG_PRESENT || a.implicitConsts()[i] != 0) : c.u8() != 0;
-                }
+                case DW_AT_DECLARATION -> declaration = switch (form) {
+                    case DwarfForm.FLAG_PRESENT -> true;
+                    case DwarfForm.IMPLICIT_CONST -> a.implicitConsts()[i] != 0;
+                    default -> c.u8() != 0;
+                };
                 case DW_AT_UPPER_BOUND -> bound = constant(c, a, i, format);
                 case DW_AT_COUNT -> count = constant(c, a, i, format);
                 default -> DwarfForm.skip(c, form, format);
@@ -291,8 +299,8 @@ public final class GlobalVariables {
         if (depth > MAX_TYPE_DEPTH) {
             throw info.cursor(0, info.size()).error(offset, "types nest more than " + MAX_TYPE_DEPTH + " deep");
         }
-        Die die = readDieAt(built, unit, offset);
-        UnitHeader owner = offset >= unit.firstDie() && offset < unit.end() ? unit : unitOf(built, offset);
+        UnitHeader owner = owner(built, unit, offset);
+        Die die = readDieAt(built, owner, offset);
         return switch (die.tag()) {
             case DW_TAG_BASE_TYPE, DW_TAG_TYPEDEF -> named(DeclaredType.Tag.NONE, die);
             case DW_TAG_STRUCTURE_TYPE -> named(DeclaredType.Tag.STRUCT, die);

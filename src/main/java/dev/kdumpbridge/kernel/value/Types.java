@@ -137,6 +137,13 @@ public final class Types {
             m.bitfieldSize()));
     }
 
+    /** An integer, an enum or a pointer: a type whose value is one number. */
+    public boolean isScalar(CType type) {
+        CType r = resolve(type);
+        return r instanceof CType.Pointer
+            || r instanceof CType.Btf b && (b.type() instanceof BtfType.Int || b.type() instanceof BtfType.Enum);
+    }
+
     public boolean isStruct(CType type) {
         return resolve(type) instanceof CType.Btf b && b.type() instanceof BtfType.Struct;
     }

@@ -103,9 +103,7 @@ public final class Value {
 
     /** Whether it is an integer, an enum or a pointer: something with one number for a value. */
     boolean isScalar() {
-        CType r = resolved();
-        return r instanceof CType.Pointer
-            || r instanceof CType.Btf b && (b.type() instanceof BtfType.Int || b.type() instanceof BtfType.Enum);
+        return context.types().isScalar(type);
     }
 
     /**
@@ -267,10 +265,7 @@ public final class Value {
         if (type instanceof CType.Untyped) {
             return at(context, to, word, castExpression);
         }
-        boolean scalarTarget = context.types().resolve(to) instanceof CType.Pointer
-            || context.types().resolve(to) instanceof CType.Btf b && (b.type() instanceof BtfType.Int
-                || b.type() instanceof BtfType.Enum);
-        if (!scalarTarget) {
+        if (!context.types().isScalar(to)) {
             throw new ValueException("cannot cast " + expression + " to " + context.types().name(to)
                 + ": only numbers and pointers convert; cast a pointer and dereference it");
         }
