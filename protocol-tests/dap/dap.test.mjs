@@ -18,7 +18,7 @@ const VMLINUX = join(FIXTURES, 'kernel/vmlinux');
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** `serve DUMP --dap-port 0`; resolves to the process and its DAP port. */
-function serve(files, vmlinux = VMLINUX) {
+function serve(files, vmlinux) {
   return new Promise((resolve, reject) => {
     const server = spawn('java', ['-jar', JAR, 'serve', ...files, '--vmlinux', vmlinux, '--gdb-port', '0', '--dap-port', '0'],
       { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -46,6 +46,21 @@ async function session(client, attach) {
   return (await stopped).body;
 }
 
+/** `serve` on the dump, DebugClient connected over TCP, stopped: what each fixture's tests start from. */
+async function sessionOverTcp(files, vmlinux) {
+  const running = await serve(files, vmlinux);
+  const client = new DebugClient('node', 'unused', 'kdump');
+  client.defaultTimeout = 60000;
+  await client.start(running.port);
+  return { running, client, stopped: await session(client, {}) };
+}
+
+async function endOverTcp(running, client) {
+  await client?.stop();
+  running?.server.removeAllListeners('exit');
+  running?.server.kill();
+}
+
 function pcs(frames) {
   return frames.filter(f => f.presentationHint !== 'label').map(f => BigInt(f.instructionPointerReference));
 }
@@ -58,17 +73,11 @@ for (const fixture of dumps()) {
     const tasks = drgnTasks(fixture.id);
 
     before(async () => {
-      running = await serve(fixture.files);
-      client = new DebugClient('node', 'unused', 'kdump');
-      client.defaultTimeout = 60000;
-      await client.start(running.port);
-      stopped = await session(client, {});
+      ({ running, client, stopped } = await sessionOverTcp(fixture.files, VMLINUX));
     });
 
     after(async () => {
-      await client?.stop();
-      running?.server.removeAllListeners('exit');
-      running?.server.kill();
+      await endOverTcp(running, client);
     });
 
     test('the stop is the panic on the task the kernel said panicked (a snapshot: a pause)', async () => {
@@ -236,17 +245,11 @@ describe('an arm64 kdump over TCP (drgn is the oracle)', { timeout: 300000 }, ()
   let stopped;
 
   before(async () => {
-    running = await serve(fixture.files, join(ARM64, 'kernel/vmlinux'));
-    client = new DebugClient('node', 'unused', 'kdump');
-    client.defaultTimeout = 60000;
-    await client.start(running.port);
-    stopped = await session(client, {});
+    ({ running, client, stopped } = await sessionOverTcp(fixture.files, join(ARM64, 'kernel/vmlinux')));
   });
 
   after(async () => {
-    await client?.stop();
-    running?.server.removeAllListeners('exit');
-    running?.server.kill();
+    await endOverTcp(running, client);
   });
 
   test('the stop is on the task drgn says crashed, and every task is a thread', async () => {
